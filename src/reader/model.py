@@ -1,0 +1,572 @@
+"""Stage 2: the course model. One in-memory course that both renderers read.
+
+Built from a validated :class:`~reader.manifest.Manifest` for one variant
+(base course or a class, student or instructor edition). Numbering, labels
+and titles are decided here, once, so the reader and the deck always agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .content import Document, parse_markdown_file, render_inline, typographic
+from .errors import CourseError, Location, Problem, Problems
+from .manifest import ItemRef, Manifest, PartRef, Settings
+from .paths import course_relative, read_text, resolve_in_course
+from .yamlsource import (Field, Invalid, YamlSource, YList, YMap, check_mapping, choice,
+                         describe, list_of, text)
+
+LABELS = {"essay": "Essay", "excerpt": "Reading", "table": "Table", "questions": "Questions"}
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII",
+         "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX"]
+
+
+@dataclass(frozen=True)
+class Source:
+    author: str | None
+    title: str
+    publisher: str | None = None
+    year: str | None = None
+
+    def citation_html(self) -> str:
+        """Bibliography form: Author. *Title*. Publisher, Year."""
+        from markupsafe import escape
+
+        parts = []
+        if self.author:
+            parts.append(f"{escape(self.author)}.")
+        parts.append(f"<cite>{escape(self.title)}</cite>.")
+        tail = ", ".join(x for x in (self.publisher, self.year) if x)
+        if tail:
+            parts.append(f"{escape(tail)}.")
+        return " ".join(parts)
+
+    def citation_text(self) -> str:
+        tail = ", ".join(x for x in (self.publisher, self.year) if x)
+        head = f"{self.author}. " if self.author else ""
+        return f"{head}{self.title}." + (f" {tail}." if tail else "")
+
+
+def pages_label(pages: str | None) -> str:
+    """'39-40' -> 'pp. 39–40'; '44' -> 'p. 44'; text already starting with p stays."""
+    if not pages:
+        return ""
+    pages = pages.strip()
+    if re.match(r"^pp?\.", pages):
+        return pages
+    pages_dashed = re.sub(r"(?<=\d)\s*-\s*(?=\d)", "–", pages)
+    plural = bool(re.search(r"[–,;]|\band\b", pages_dashed))
+    return f"{'pp.' if plural else 'p.'} {pages_dashed}"
+
+
+@dataclass
+class Item:
+    kind: str
+    name: str            # course-relative path: the item's identity
+    path: Path
+    title: str
+    number: int          # per kind: Reading 3, Table 2
+    index: int           # position in the whole course, from 1
+    part: "Part | None"
+    location: Location
+
+    @property
+    def label(self) -> str:
+        return f"{LABELS[self.kind]} {self.number}"
+
+    @property
+    def anchor(self) -> str:
+        return f"item-{self.index}"
+
+    @property
+    def title_html(self) -> str:
+        return render_inline(self.title)
+
+    @property
+    def title_text(self) -> str:
+        return typographic(self.title)
+
+
+@dataclass
+class Essay(Item):
+    author: str | None = None
+    doc: Document | None = None
+    slides: list[str] | None = None
+
+
+@dataclass
+class Excerpt(Item):
+    author: str | None = None
+    source: Source | None = None
+    pages: str | None = None
+    headnote: str | None = None
+    permission: str | None = None
+    doc: Document | None = None
+
+    @property
+    def attribution(self) -> str:
+        """The line printed under the passage and on every quote slide."""
+        assert self.source is not None
+        bits = [b for b in (self.source.publisher, self.source.year) if b]
+        text = ""
+        if self.author:
+            text += f"{self.author}, "
+        text += self.source.title
+        if bits:
+            text += f" ({', '.join(bits)})"
+        if self.pages:
+            text += f", {pages_label(self.pages)}"
+        return text
+
+    @property
+    def word_count(self) -> int:
+        return self.doc.word_count if self.doc else 0
+
+    @property
+    def headnote_html(self) -> str:
+        return render_inline(self.headnote) if self.headnote else ""
+
+    @property
+    def pages_label(self) -> str:
+        return pages_label(self.pages)
+
+
+@dataclass
+class Question:
+    text: str
+    notes: str | None = None
+
+    @property
+    def text_html(self) -> str:
+        return render_inline(self.text)
+
+    @property
+    def notes_html(self) -> str:
+        return render_inline(self.notes) if self.notes else ""
+
+
+@dataclass
+class Questions(Item):
+    questions: list[Question] = field(default_factory=list)
+    intro: str | None = None
+
+
+@dataclass
+class Chart:
+    type: str
+    x: str
+    y: list[str]
+
+
+@dataclass
+class Table(Item):
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    source: str | None = None
+    chart: Chart | None = None
+
+    def numeric_columns(self) -> list[bool]:
+        return [all(isinstance(r[i], (int, float)) or r[i] in ("", None) for r in self.rows)
+                and any(isinstance(r[i], (int, float)) for r in self.rows)
+                for i in range(len(self.columns))]
+
+    def cell_text(self, row: int, col: int) -> str:
+        return format_cell(self.rows[row][col], self.columns[col])
+
+
+def format_cell(value: Any, column: str) -> str:
+    """Numbers get thousands separators, except in year-like columns (1,928 is wrong)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        if re.search(r"year|date|\byr\b", column, re.I):
+            return str(value)
+        return f"{value:,}"
+    if isinstance(value, float):
+        text = repr(value)
+        decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 2
+        return f"{value:,.{min(decimals, 6)}f}"
+    return str(value)
+
+
+@dataclass
+class Part:
+    title: str
+    number: int
+    items: list[Item]
+    location: Location
+
+    @property
+    def label(self) -> str:
+        return f"Part {ROMAN[self.number - 1] if self.number <= len(ROMAN) else self.number}"
+
+    @property
+    def anchor(self) -> str:
+        return f"part-{self.number}"
+
+    @property
+    def title_text(self) -> str:
+        return typographic(self.title)
+
+    @property
+    def title_html(self) -> str:
+        return render_inline(self.title)
+
+
+@dataclass
+class SourceEntry:
+    """One work in the Sources list, with every reading taken from it."""
+
+    source: Source
+    readings: list[Excerpt]
+    permissions: list[str]
+
+
+@dataclass
+class Course:
+    settings: Settings
+    root: Path
+    manifest_path: Path
+    entries: list[Part | Item]
+    templates: Path | None
+    deck_template: Path | None
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def instructor_edition(self) -> bool:
+        return self.settings.edition == "instructor"
+
+    @property
+    def items(self) -> list[Item]:
+        out: list[Item] = []
+        for entry in self.entries:
+            out.extend(entry.items if isinstance(entry, Part) else [entry])
+        return out
+
+    @property
+    def parts(self) -> list[Part]:
+        return [e for e in self.entries if isinstance(e, Part)]
+
+    @property
+    def excerpts(self) -> list[Excerpt]:
+        return [i for i in self.items if isinstance(i, Excerpt)]
+
+    def sources(self) -> list[SourceEntry]:
+        """Each source work once, in order of author and title."""
+        by_key: dict[Source, SourceEntry] = {}
+        for excerpt in self.excerpts:
+            assert excerpt.source is not None
+            entry = by_key.setdefault(excerpt.source, SourceEntry(excerpt.source, [], []))
+            entry.readings.append(excerpt)
+            if excerpt.permission and excerpt.permission not in entry.permissions:
+                entry.permissions.append(excerpt.permission)
+
+        def sort_key(e: SourceEntry) -> tuple:
+            author = e.source.author or ""
+            surname = author.split()[-1] if author else ""
+            return (surname.lower(), author.lower(), e.source.title.lower())
+
+        return sorted(by_key.values(), key=sort_key)
+
+
+# --- building ----------------------------------------------------------------
+
+ESSAY_SCHEMA = {"title": Field(text, required=True), "author": Field(text),
+                "slides": Field(list_of(text))}
+SOURCE_SCHEMA = {"title": Field(text, required=True), "publisher": Field(text),
+                 "year": Field(text), "pages": Field(text), "author": Field(text)}
+EXCERPT_SCHEMA = {"title": Field(text, required=True), "author": Field(text),
+                  "source": Field(lambda v: v, required=True), "headnote": Field(text),
+                  "permission": Field(text), "pages": Field(text)}
+QUESTIONS_SCHEMA = {"title": Field(text, required=True),
+                    "questions": Field(lambda v: v, required=True), "intro": Field(text)}
+QUESTION_SCHEMA = {"text": Field(text, required=True), "notes": Field(text)}
+TABLE_SCHEMA = {"title": Field(text, required=True), "source": Field(text),
+                "data": Field(text), "columns": Field(lambda v: v), "rows": Field(lambda v: v),
+                "chart": Field(lambda v: v), "caption": Field(text)}
+CHART_SCHEMA = {"type": Field(choice("bar", "line"), required=True),
+                "x": Field(text, required=True), "y": Field(lambda v: v, required=True),
+                "title": Field(text)}
+
+
+def build_course(manifest: Manifest, settings: Settings) -> Course:
+    """Load every item file of one variant, report all problems at once, number the items."""
+    problems = Problems()
+    warnings: list[Problem] = []
+    counters = {kind: 0 for kind in LABELS}
+    index = 0
+    entries: list[Part | Item] = []
+    part_number = 0
+
+    def load(ref: ItemRef, part: Part | None) -> Item | None:
+        nonlocal index
+        if ref.name in settings.skip:
+            return None
+        index += 1
+        counters[ref.kind] += 1
+        try:
+            return _load_item(ref, manifest.root, settings.lang, counters[ref.kind], index,
+                              part, problems, warnings)
+        except CourseError as exc:
+            problems.extend(exc)
+            return None
+
+    for entry in manifest.contents:
+        if isinstance(entry, PartRef):
+            part = Part(entry.title, 0, [], entry.location)
+            part.items = [i for i in (load(ref, part) for ref in entry.items) if i is not None]
+            if part.items:
+                part_number += 1
+                part.number = part_number
+                entries.append(part)
+        else:
+            item = load(entry, None)
+            if item is not None:
+                entries.append(item)
+    problems.raise_if_any()
+    if not entries:
+        raise CourseError(Problem(Location(manifest.path, None, None, manifest.root),
+                                  "nothing to build: every item is skipped"))
+    return Course(settings, manifest.root, manifest.path, entries, manifest.templates,
+                  manifest.deck_template, warnings)
+
+
+def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
+               part: Part | None, problems: Problems, warnings: list[Problem]) -> Item | None:
+    try:
+        raw = read_text(ref.path)
+    except Invalid as exc:
+        raise CourseError(Problem(Location(ref.path, None, None, root),
+                                  f"{ref.kind} file {exc} (named at {ref.location})")) from None
+    common = dict(kind=ref.kind, name=ref.name, path=ref.path, number=number, index=index,
+                  part=part, location=ref.location)
+    if ref.kind in ("essay", "excerpt"):
+        doc = parse_markdown_file(ref.path, root, raw, lang)
+        warnings.extend(doc.warnings)
+        if not doc.paragraphs and not doc.images and not doc.sections:
+            problems.add(Location(ref.path, 1, None, root),
+                         f"this {ref.kind} has no text below its front matter")
+        if doc.front is None:
+            problems.add(doc.front_location,
+                         f"{ref.kind} needs front matter: a block between '---' lines at the "
+                         "top with at least 'title:'")
+            return None
+        schema = ESSAY_SCHEMA if ref.kind == "essay" else EXCERPT_SCHEMA
+        front = check_mapping(doc.front, schema, doc.front_src, problems,
+                              f"the front matter of this {ref.kind}", where=doc.front_location)
+        if front is None or "title" not in front:
+            return None
+        if ref.kind == "essay":
+            return Essay(title=front["title"], author=front.get("author"), doc=doc,
+                         slides=[typographic(s, lang) for s in front["slides"]]
+                         if "slides" in front else None, **common)
+        source = _source(doc.front, front, doc.front_src, problems)
+        if source is None:
+            return None
+        pages = front.get("pages") or (doc.front["source"].get("pages") and
+                                       text(doc.front["source"]["pages"]))
+        return Excerpt(title=front["title"], author=front.get("author") or source.author,
+                       source=source, pages=pages, headnote=front.get("headnote"),
+                       permission=front.get("permission"), doc=doc, **common)
+    src = YamlSource(ref.path, root)
+    data = src.load(raw)
+    where = Location(ref.path, 1, 1, root)
+    if data is None:
+        problems.add(where, f"this {ref.kind} file is empty; it needs at least 'title:'")
+        return None
+    if ref.kind == "questions":
+        return _questions(data, src, where, problems, common)
+    return _table(data, src, where, problems, common, root)
+
+
+def _source(data: YMap, front: dict, src: YamlSource, problems: Problems) -> Source | None:
+    raw = data.get("source")
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return Source(front.get("author"), raw.strip())
+    clean = check_mapping(raw, SOURCE_SCHEMA, src, problems, "'source'",
+                          where=src.value(data, "source"))
+    if not clean or "title" not in clean:
+        return None
+    return Source(clean.get("author") or front.get("author"), clean["title"],
+                  clean.get("publisher"), clean.get("year"))
+
+
+def _questions(data: Any, src: YamlSource, where: Location, problems: Problems,
+               common: dict) -> Questions | None:
+    clean = check_mapping(data, QUESTIONS_SCHEMA, src, problems, "a questions file", where)
+    if not clean or "questions" not in clean:
+        return None
+    raw = data["questions"]
+    if not isinstance(raw, list) or not raw:
+        problems.add(src.value(data, "questions"),
+                     f"'questions' must be a non-empty list, found {describe(raw)}")
+        return None
+    questions = []
+    for i, entry in enumerate(raw):
+        loc = src.item(raw, i)
+        if isinstance(entry, dict):
+            q = check_mapping(entry, QUESTION_SCHEMA, src, problems, "a question", loc)
+            if q and "text" in q:
+                questions.append(Question(q["text"], q.get("notes")))
+        else:
+            try:
+                questions.append(Question(text(entry)))
+            except Invalid as exc:
+                problems.add(loc, f"question {i + 1}: {exc}; write the question as text or "
+                                  "as 'text:' with optional 'notes:'")
+    return Questions(title=clean["title"], questions=questions, intro=clean.get("intro"),
+                     **common)
+
+
+_NUMBER = re.compile(r"^[-−]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+
+
+def parse_number(value: Any) -> Any:
+    """CSV cells are text; '1,331' and '7.5' become numbers so they align and chart."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if _NUMBER.match(stripped):
+            plain = stripped.replace(",", "").replace("−", "-")
+            return float(plain) if "." in plain else int(plain)
+        return stripped
+    return value
+
+
+def _table(data: Any, src: YamlSource, where: Location, problems: Problems, common: dict,
+           root: Path) -> Table | None:
+    clean = check_mapping(data, TABLE_SCHEMA, src, problems, "a table file", where)
+    if clean is None or "title" not in clean:
+        return None
+    count_before = len(problems.items)
+    if "data" in clean:
+        if "columns" in data or "rows" in data:
+            problems.add(src.key(data, "data"), "give either 'data:' (a CSV file) or "
+                                                "'columns:' and 'rows:', not both")
+            return None
+        columns, rows = _csv(data, clean["data"], src, problems, root)
+    elif "columns" in data and "rows" in data:
+        columns, rows = _inline_rows(data, src, problems)
+    else:
+        problems.add(where, "a table needs 'data: FILE.csv', or 'columns:' and 'rows:'")
+        return None
+    if len(problems.items) > count_before or columns is None:
+        return None
+    table = Table(title=clean["title"], columns=columns, rows=rows, source=clean.get("source"),
+                  **common)
+    if "chart" in data:
+        table.chart = _chart(data, table, src, problems)
+    return table
+
+
+def _csv(data: YMap, raw: str, src: YamlSource, problems: Problems,
+         root: Path) -> tuple[list[str] | None, list]:
+    loc = src.value(data, "data")
+    try:
+        path = resolve_in_course(root, src.path.parent, raw)
+        body = read_text(path)
+    except Invalid as exc:
+        problems.add(loc, f"'data': {exc}" if "'" in str(exc)[:2] else f"'data': '{raw}' {exc}")
+        return None, []
+    csv_loc = lambda line: Location(path, line, None, root)  # noqa: E731
+    try:
+        dialect = csv.Sniffer().sniff(body[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    records = [(n, row) for n, row in enumerate(csv.reader(io.StringIO(body), dialect), 1)
+               if any(cell.strip() for cell in row)]
+    if not records:
+        problems.add(csv_loc(1), "the CSV file is empty; it needs a header row and data rows")
+        return None, []
+    header_line, header = records[0]
+    header = [h.strip() for h in header]
+    if any(not h for h in header) or all(isinstance(parse_number(h), (int, float)) and
+                                         not re.fullmatch(r"(1[5-9]|20)\d\d", h)
+                                         for h in header):
+        problems.add(csv_loc(header_line), "the first row must be a header naming every "
+                                           "column (found an empty or numeric header)")
+        return None, []
+    rows = []
+    for line, row in records[1:]:
+        if len(row) != len(header):
+            problems.add(csv_loc(line), f"row has {len(row)} cells but the header has "
+                                        f"{len(header)}; every row needs one cell per column")
+            continue
+        rows.append([parse_number(c) for c in row])
+    if not rows and len(records) == 1:
+        problems.add(csv_loc(header_line), "the table has a header but no data rows")
+    return header, rows
+
+
+def _inline_rows(data: YMap, src: YamlSource, problems: Problems) -> tuple[list[str] | None, list]:
+    columns, rows = data["columns"], data["rows"]
+    if not isinstance(columns, list) or not columns:
+        problems.add(src.value(data, "columns"),
+                     f"'columns' must be a non-empty list of column names, found "
+                     f"{describe(columns)}")
+        return None, []
+    try:
+        names = [text(c) for c in columns]
+    except Invalid as exc:
+        problems.add(src.value(data, "columns"), f"'columns': {exc}")
+        return None, []
+    if not isinstance(rows, list) or not rows:
+        problems.add(src.value(data, "rows"),
+                     f"'rows' must be a non-empty list of rows, found {describe(rows)}; an "
+                     "empty table cannot be printed")
+        return None, []
+    out = []
+    for i, row in enumerate(rows):
+        loc = src.item(rows, i)
+        if not isinstance(row, list):
+            problems.add(loc, f"row {i + 1} must be a list like [a, b], found {describe(row)}")
+            continue
+        if len(row) != len(names):
+            problems.add(loc, f"row {i + 1} has {len(row)} cells but there are {len(names)} "
+                              "columns")
+            continue
+        bad = [c for c in row if isinstance(c, (list, dict))]
+        if bad:
+            problems.add(loc, f"row {i + 1}: cells must be text or numbers, found "
+                              f"{describe(bad[0])}")
+            continue
+        out.append([parse_number(c) for c in row])
+    return names, out
+
+
+def _chart(data: YMap, table: Table, src: YamlSource, problems: Problems) -> Chart | None:
+    raw = data["chart"]
+    loc = src.value(data, "chart")
+    clean = check_mapping(raw, CHART_SCHEMA, src, problems, "'chart'", loc)
+    if not clean or not {"type", "x", "y"} <= clean.keys():
+        return None
+    ys = raw["y"]
+    ys = [ys] if isinstance(ys, (str, int, float)) else ys
+    if not isinstance(ys, list) or not ys:
+        problems.add(src.value(raw, "y"), f"'y' must name one or more columns, found "
+                                          f"{describe(raw['y'])}")
+        return None
+    ys = [str(y) for y in ys]
+    for name, key in [(clean["x"], "x")] + [(y, "y") for y in ys]:
+        if name not in table.columns:
+            close = [c for c in table.columns if c.lower() == name.lower()]
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.add(src.value(raw, key), f"chart {key}: no column '{name}'{hint}; the "
+                                              f"columns are {', '.join(table.columns)}")
+            return None
+    for y in ys:
+        col = table.columns.index(y)
+        bad = [r[col] for r in table.rows if not isinstance(r[col], (int, float))]
+        if bad:
+            problems.add(src.value(raw, "y"), f"chart y: column '{y}' must hold numbers "
+                                              f"only, found {describe(bad[0])}")
+            return None
+    return Chart(clean["type"], clean["x"], ys)

@@ -1,0 +1,81 @@
+"""Containment: every file a course names must lie inside the course folder.
+
+Checked on the resolved path, so `..`, absolute paths and symlinks that point
+outside are all refused the same way, before anything is read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from .yamlsource import Invalid
+
+MAX_TEXT_BYTES = 5 * 1024 * 1024
+MAX_BINARY_BYTES = 25 * 1024 * 1024
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def inside(root: Path, candidate: Path) -> bool:
+    """True when ``candidate`` (after resolving symlinks) is ``root`` or below it."""
+    try:
+        Path(os.path.realpath(candidate)).relative_to(os.path.realpath(root))
+    except ValueError:
+        return False
+    return True
+
+
+def resolve_in_course(root: Path, base_dir: Path, raw: str, *, must_exist: bool = True,
+                      want_dir: bool = False) -> Path:
+    """Turn a path written in the course into an absolute path inside ``root``."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise Invalid("expected a relative file path")
+    raw = raw.strip()
+    if _SCHEME.match(raw) and not re.match(r"^[a-zA-Z]:[\\/]", raw):
+        raise Invalid(f"'{raw}' is a URL; reader only reads files inside the course folder "
+                      "(no network, no file: URLs); copy the file into the course")
+    if raw.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:[\\/]", raw):
+        raise Invalid(f"'{raw}' is an absolute path; write it relative to the course folder")
+    candidate = base_dir / raw
+    if not inside(root, candidate):
+        raise Invalid(f"'{raw}' leads outside the course folder; only files inside "
+                      f"{root.name}/ may be used")
+    if must_exist:
+        if not candidate.exists():
+            raise Invalid(f"'{raw}' does not exist (looked for {_show(root, candidate)})")
+        if want_dir and not candidate.is_dir():
+            raise Invalid(f"'{raw}' is not a folder")
+        if not want_dir and not candidate.is_file():
+            raise Invalid(f"'{raw}' is not a file")
+    return Path(os.path.realpath(candidate))
+
+
+def read_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
+    """Read a course text file as UTF-8, refusing huge or binary files with a clear reason."""
+    size = path.stat().st_size
+    if size > limit:
+        raise Invalid(f"is {size / 1e6:.1f} MB; reader accepts text files up to "
+                      f"{limit / 1e6:.0f} MB; split it into several items")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise Invalid(f"is not UTF-8 text (bad byte at line {line}); save it as UTF-8") from None
+    if "\x00" in text:
+        raise Invalid("contains NUL bytes; is it a binary file?")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _show(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def course_relative(root: Path, path: Path) -> str:
+    """The stable, slash-separated name of a course file (used for skip lists and cache keys)."""
+    return Path(os.path.realpath(path)).relative_to(os.path.realpath(root)).as_posix()

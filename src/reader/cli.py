@@ -1,0 +1,208 @@
+"""Stage 4: the command line. `reader build | check | new | permissions | watch`.
+
+Exit codes: 0 success, 1 a problem in the course (printed with its file and
+line), 2 a usage error (click's own). Heavy libraries (WeasyPrint,
+python-pptx) are imported only by the commands that render.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import CourseError
+
+COURSE_ARG = click.argument("course", required=False, default=".",
+                            type=click.Path(path_type=Path))
+
+
+def _fail(error: CourseError) -> None:
+    count = len(error.problems)
+    for problem in error.problems:
+        click.echo(f"error: {problem}", err=True)
+    if count > 1:
+        click.echo(f"{count} problems; nothing was written to dist/", err=True)
+    else:
+        click.echo("nothing was written to dist/", err=True)
+    sys.exit(1)
+
+
+def _warn(warnings) -> None:  # noqa: ANN001
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+class ReaderGroup(click.Group):
+    """Turns course problems into one clear message and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201
+        try:
+            return super().invoke(ctx)
+        except CourseError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            click.echo("interrupted; dist/ was left as it was", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except BaseException as exc:  # a bug in reader, not the user's fault
+            from .output import Interrupted
+
+            if isinstance(exc, Interrupted):
+                click.echo("terminated; dist/ was left as it was", err=True)
+                sys.exit(143)
+            if os.environ.get("READER_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in reader, "
+                       "not in your course; set READER_DEBUG=1 to see the traceback.", err=True)
+            sys.exit(3)
+
+
+@click.group(cls=ReaderGroup)
+@click.version_option(__version__, prog_name="reader")
+def main() -> None:
+    """Course readers (PDF) and lecture decks (PPTX) from one course.yaml."""
+
+
+@main.command()
+@COURSE_ARG
+@click.option("--class", "class_name", metavar="NAME", help="Build one class variant into "
+              "dist/NAME/.")
+@click.option("--all-classes", is_flag=True, help="Build the base course and every class.")
+@click.option("--edition", type=click.Choice(["student", "instructor"]),
+              help="Override the manifest's edition.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--tagged", is_flag=True, help="Write a tagged, accessible PDF (PDF/UA-1).")
+@click.option("-v", "--verbose", is_flag=True, help="Print per-stage timings.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+def build(course: Path, class_name: str | None, all_classes: bool, edition: str | None,
+          strict: bool, tagged: bool, verbose: bool, quiet: bool) -> None:
+    """Render dist/reader.pdf and dist/deck.pptx from COURSE (a folder or course.yaml)."""
+    from .build import build as run_build
+
+    if class_name and all_classes:
+        raise click.UsageError("give --class NAME or --all-classes, not both")
+    started = time.perf_counter()
+    report = (lambda s: None) if quiet or not sys.stderr.isatty() else \
+        (lambda s: click.echo(f"  {s}", err=True))
+    results = run_build(course, class_name=class_name, all_classes=all_classes,
+                        edition=edition, strict=strict, tagged=tagged, report=report)
+    for result in results:
+        _warn(result.warnings)
+        if not quiet:
+            names = ", ".join(str(_short(p)) for p in result.outputs)
+            click.echo(f"built {names} ({result.pages} pages, {result.slides} slides)")
+        if verbose:
+            stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
+            click.echo(f"  timings: {stages}")
+    if not quiet:
+        click.echo(f"done in {time.perf_counter() - started:.1f}s")
+
+
+def _short(path: Path) -> Path:
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+@main.command()
+@COURSE_ARG
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check(course: Path, strict: bool) -> None:
+    """Validate COURSE without rendering: manifest, item files, classes."""
+    from .build import check as run_check
+
+    manifest, courses = run_check(course, strict)
+    seen = set()
+    for variant in courses:
+        for warning in variant.warnings:
+            if str(warning) not in seen:
+                seen.add(str(warning))
+                click.echo(f"warning: {warning}", err=True)
+    base = courses[0]
+    click.echo(f"{manifest.path.name}: ok ({len(base.items)} items in {len(base.parts)} parts"
+               f", {len(manifest.classes)} classes)")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def new(directory: Path) -> None:
+    """Create a small course in DIRECTORY that builds as it is."""
+    if directory.exists() and any(directory.iterdir()):
+        raise CourseError(f"{directory}: the folder is not empty; choose a new folder")
+    source = Path(__file__).parent / "scaffold"
+    shutil.copytree(source, directory, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    click.echo(f"created {directory}/course.yaml; next: reader build {directory}")
+
+
+@main.command()
+@COURSE_ARG
+@click.option("--class", "class_name", metavar="NAME", help="Report on one class variant.")
+def permissions(course: Path, class_name: str | None) -> None:
+    """Print the permissions report for every excerpt (also written as dist/permissions.csv)."""
+    from .build import load_course
+    from .manifest import load_manifest
+    from .permissions import rows
+
+    manifest = load_manifest(course)
+    model = load_course(manifest, manifest.variant(class_name))
+    page_map = _cached_page_map(manifest, model)
+    table = rows(model, page_map)
+    if not table:
+        click.echo("no excerpts in this course")
+        return
+    for row in table:
+        pages = f"reader pp. {row['reader_pages']}" if row["reader_pages"] else \
+            "reader pages: run 'reader build' first"
+        click.echo(f"{row['item']}: {row['title']}\n  {row['author']}, {row['source_title']}"
+                   f"{', ' + row['publisher'] if row['publisher'] else ''}"
+                   f"{', ' + row['year'] if row['year'] else ''}"
+                   f"{', pp. ' + row['source_pages'] if row['source_pages'] else ''}\n"
+                   f"  {row['words']} words; {pages}"
+                   f"{chr(10) + '  permission: ' + row['permission'] if row['permission'] else ''}")
+        if row["warnings"]:
+            click.echo(f"  warning: {row['warnings']}")
+
+
+def _cached_page_map(manifest, model):  # noqa: ANN001, ANN202
+    """Reader pages come from the last build's permissions.csv when it is current."""
+    import csv
+
+    from .build import out_dir_for
+    from .pdf import PageMap
+
+    path = out_dir_for(manifest, model.settings) / "permissions.csv"
+    if not path.exists():
+        return None
+    page_map = PageMap()
+    with open(path, newline="", encoding="utf-8") as handle:
+        by_label = {row["item"]: row["reader_pages"] for row in csv.DictReader(handle)}
+    for excerpt in model.excerpts:
+        pages = by_label.get(excerpt.label, "")
+        if pages:
+            first, _, last = pages.partition("-")
+            page_map.start[excerpt.anchor] = int(first)
+            page_map.pages[excerpt.anchor] = int(last or first) - int(first) + 1
+    return page_map
+
+
+@main.command()
+@COURSE_ARG
+@click.option("--class", "class_name", metavar="NAME")
+def watch(course: Path, class_name: str | None) -> None:
+    """Rebuild whenever a file of COURSE is saved; keeps running after errors."""
+    from .watch import watch as run_watch
+
+    run_watch(course, class_name)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,37 @@
+"""Building several variants at once: one worker process per core.
+
+Workers are forked after the parent has imported WeasyPrint and python-pptx,
+so each starts warm. Results (page maps, warnings) are plain data and pickle.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+from .errors import CourseError
+from .manifest import Manifest, Settings
+
+
+def _work(args: tuple[Manifest, Settings, bool]):
+    from .build import build_variant
+
+    manifest, settings, strict = args
+    try:
+        return build_variant(manifest, settings, strict=strict)
+    except CourseError as exc:
+        return exc
+
+
+def build_parallel(manifest: Manifest, settings_list: list[Settings], strict: bool = False):
+    import pptx  # noqa: F401  (warm the parent before forking)
+    import weasyprint  # noqa: F401
+
+    workers = min(len(settings_list), os.cpu_count() or 1)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        results = pool.map(_work, [(manifest, s, strict) for s in settings_list], chunksize=1)
+    errors = [r for r in results if isinstance(r, CourseError)]
+    if errors:
+        raise CourseError([p for e in errors for p in e.problems])
+    return results

@@ -1,0 +1,106 @@
+"""Measuring text the way a slide will show it, so nothing ever overflows.
+
+PowerPoint's "shrink text on overflow" is only a flag that PowerPoint applies
+after an edit (LibreOffice ignores it), so we wrap and split ourselves, with
+the real advance widths of a metric-compatible font (Carlito for Calibri).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import ImageFont
+
+_REF_SIZE = 200  # measure at a large size once; widths scale linearly
+LINE_HEIGHT = 1.22  # Carlito/Calibri ascent + descent + line gap, in ems
+SAFETY = 1.04       # slack for renderer differences (kerning, hinting)
+
+
+@dataclass(frozen=True)
+class Para:
+    """One paragraph to place: its text, size and the indent it wraps within."""
+
+    text: str
+    size: float
+    bold: bool = False
+    italic: bool = False
+    indent: float = 0.0        # points taken from the line width (bullets)
+    space_before: float = 0.0  # points
+
+
+class Metrics:
+    def __init__(self, fonts: dict[tuple[bool, bool], Path]):
+        self.fonts = fonts
+
+    @lru_cache(maxsize=8)
+    def _font(self, bold: bool, italic: bool) -> ImageFont.FreeTypeFont:
+        path = self.fonts.get((bold, italic)) or self.fonts[(False, False)]
+        return ImageFont.truetype(str(path), _REF_SIZE)
+
+    def width(self, text: str, size: float, bold: bool = False, italic: bool = False) -> float:
+        """Advance width in points."""
+        if not text:
+            return 0.0
+        return self._font(bold, italic).getlength(text) * size / _REF_SIZE * SAFETY
+
+    def wrap(self, text: str, size: float, width: float, bold: bool = False,
+             italic: bool = False) -> list[str]:
+        """Greedy word wrap; a word longer than a line is broken by characters."""
+        lines: list[str] = []
+        for hard_line in text.split("\n"):
+            current = ""
+            for word in re.split(r"(?<=\s)(?=\S)", hard_line):
+                candidate = current + word
+                if self.width(candidate.rstrip(), size, bold, italic) <= width:
+                    current = candidate
+                    continue
+                if current:
+                    lines.append(current.rstrip())
+                    current = ""
+                while self.width(word.rstrip(), size, bold, italic) > width:
+                    cut = self._fit_chars(word, size, width, bold, italic)
+                    lines.append(word[:cut])
+                    word = word[cut:]
+                current = word
+            lines.append(current.rstrip())
+        return lines
+
+    def _fit_chars(self, word: str, size: float, width: float, bold: bool, italic: bool) -> int:
+        n = 1
+        while n < len(word) and self.width(word[: n + 1], size, bold, italic) <= width:
+            n += 1
+        return n
+
+    def height(self, paras: list[Para], width: float) -> float:
+        """Height in points of paragraphs laid out in a column ``width`` points wide."""
+        total = 0.0
+        for para in paras:
+            lines = self.wrap(para.text, para.size, width - para.indent, para.bold, para.italic)
+            total += para.space_before + len(lines) * para.size * LINE_HEIGHT
+        return total
+
+    def fits(self, paras: list[Para], width: float, height: float) -> bool:
+        return self.height(paras, width) <= height
+
+
+def split_to_fit(units: list[str], make: callable, fits: callable) -> list[list[str]]:
+    """Greedily pack ``units`` (sentences, bullets, rows) into as few pages as fit.
+
+    A unit that cannot fit even alone is given a page of its own; the caller
+    then shrinks or wraps it (see deck.py).
+    """
+    pages: list[list[str]] = []
+    current: list[str] = []
+    for unit in units:
+        trial = current + [unit]
+        if current and not fits(make(trial)):
+            pages.append(current)
+            current = [unit]
+        else:
+            current = trial
+    if current:
+        pages.append(current)
+    return pages

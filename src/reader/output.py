@@ -13,6 +13,7 @@ import errno
 import fcntl
 import io
 import os
+import re
 import signal
 import zipfile
 from contextlib import contextmanager
@@ -116,14 +117,26 @@ def fixed_datetime() -> datetime.datetime:
 
 
 def normalise_zip(data: bytes) -> bytes:
-    """Rewrite a zip (the .pptx) with fixed timestamps so identical decks are identical bytes."""
-    stamp = fixed_datetime().timetuple()[:6]
+    """Rewrite a zip (the .pptx) with fixed timestamps so identical decks are identical bytes.
+
+    Charts embed their data as .xlsx workbooks (zips again, with their own
+    creation dates), so those are normalised too.
+    """
+    moment = fixed_datetime()
+    stamp = moment.timetuple()[:6]
+    iso = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename.endswith(".xlsx"):
+                body = normalise_zip(body)
+            elif info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
+                              lambda m: m.group(1) + iso.encode(), body)
             clean = zipfile.ZipInfo(info.filename, date_time=stamp)
             clean.compress_type = zipfile.ZIP_DEFLATED
             clean.external_attr = 0o644 << 16
-            target.writestr(clean, source.read(info.filename))
+            target.writestr(clean, body)
     return out.getvalue()

@@ -29,6 +29,30 @@ def course_warnings(course: Course) -> list[Problem]:
                 found.append(Problem(where, f"{item.label} is wider than the page "
                                             f"({len(item.columns)} columns); its cells will "
                                             "wrap; consider splitting it"))
+    found.extend(_copying_warnings(course))
+    return found
+
+
+def _copying_warnings(course: Course) -> list[Problem]:
+    """More than two excerpts from one author or one work: one warning each."""
+    from collections import defaultdict
+
+    groups: dict[tuple[str, str], list[Excerpt]] = defaultdict(list)
+    for e in course.excerpts:
+        if e.author:
+            groups[("author", e.author)].append(e)
+        groups[("work", e.source.title)].append(e)
+    found = []
+    warned: set[tuple[str, ...]] = set()
+    for (kind, name), excerpts in groups.items():
+        key = tuple(e.anchor for e in excerpts)
+        if len(excerpts) > 2 and key not in warned:
+            warned.add(key)
+            labels = ", ".join(e.label for e in excerpts)
+            what = f"by {name}" if kind == "author" else f"from '{name}'"
+            found.append(Problem(Location(course.manifest_path, None, None, course.root),
+                                 f"{len(excerpts)} excerpts {what} ({labels}); classroom-"
+                                 "copying guidelines allow two; clear permission for the rest"))
     return found
 
 

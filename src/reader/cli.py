@@ -46,6 +46,9 @@ class ReaderGroup(click.Group):
             return super().invoke(ctx)
         except CourseError as exc:
             _fail(exc)
+        except BrokenPipeError:  # output piped into `head` and closed: not an error
+            sys.stderr.close()
+            sys.exit(0)
         except KeyboardInterrupt:
             click.echo("interrupted; dist/ was left as it was", err=True)
             sys.exit(130)
@@ -160,8 +163,9 @@ def permissions(course: Path, class_name: str | None) -> None:
         click.echo("no excerpts in this course")
         return
     for row in table:
-        pages = f"reader pp. {row['reader_pages']}" if row["reader_pages"] else \
-            "reader pages: run 'reader build' first"
+        where = row["reader_pages"]
+        pages = (f"reader {'pp.' if '-' in where else 'p.'} {where}" if where else
+                 "reader pages: run 'reader build' first")
         click.echo(f"{row['item']}: {row['title']}\n  {row['author']}, {row['source_title']}"
                    f"{', ' + row['publisher'] if row['publisher'] else ''}"
                    f"{', ' + row['year'] if row['year'] else ''}"

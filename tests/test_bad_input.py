@@ -210,7 +210,7 @@ CASES = [
                  id="excerpt-missing-source"),
     pytest.param(missing_image, r"s/end\.md:6", "does not exist", id="missing-image"),
     pytest.param(not_an_image, r"s/end\.md:6", "is not an image", id="image-not-an-image"),
-    pytest.param(huge_essay, r"s/end\.md", "up to 5 MB", id="essay-over-5mb"),
+    pytest.param(huge_essay, r"s/end\.md", "up to 5 MiB", id="essay-over-5mb"),
     # --- questions ---
     pytest.param(w("s/questions.yaml", "title: Questions\nquestions: just one question\n"),
                  r"s/questions\.yaml:2", "must be a non-empty list", id="questions-not-a-list"),
@@ -305,3 +305,21 @@ def test_build_and_check_agree_on_a_bad_course(small_course: Course) -> None:
     assert checked.exit_code == built.exit_code == 1
     assert _error_lines(checked.stderr) == _error_lines(built.stderr)
     assert not small_course.dist.exists() or not any(small_course.dist.glob("*.pdf"))
+
+
+# --- not a crash ---------------------------------------------------------------------
+
+def test_excerpt_source_given_as_text_is_not_a_crash(small_course: Course) -> None:
+    """`source: A Book` (text, not a mapping) is read by model._source; it must not crash.
+
+    Either it builds, or it is refused with a located message; never exit 3.
+    """
+    small_course.write("s/source.md", "---\ntitle: A primary source\nauthor: Ada Author\n"
+                                      "source: A Book\n---\nThe passage.\n")
+    result = run("build", str(small_course.root))
+    report = f"exit {result.exit_code}\nstderr:\n{result.stderr}"
+    assert "internal error" not in result.stderr, report
+    assert "Traceback" not in result.output, report
+    assert result.exit_code in (0, 1), report
+    if result.exit_code == 1:
+        assert re.search(r"error: s/source\.md:4\b", result.stderr), report

@@ -52,9 +52,7 @@ class Secrets:
         self.j2 = folder / "secret.html.j2"
         self.txt.write_text(f"{MARKER}\nthe launch codes\n", encoding="utf-8")
         self.png.write_bytes(_png_bytes())
-        self.css.write_text(f'body::after {{ content: "{MARKER}" }}\n'
-                            f'html {{ background: url("{self.png.as_uri()}") }}\n',
-                            encoding="utf-8")
+        self.css.write_text(f'body::after {{ content: "{MARKER}" }}\n', encoding="utf-8")
         self.j2.write_text(f"<html><body><p>{MARKER}</p></body></html>\n", encoding="utf-8")
 
 
@@ -215,8 +213,8 @@ def _image_cases():  # noqa: ANN202
 
     def in_headnote(c: Course, s: Secrets) -> Course:
         one_essay(c, "Some text.\n")
-        c.write("x.md", "---\ntitle: A source\nauthor: Ada\nsource: A Book\n"
-                        "headnote: Look ![A picture](../secret.png)\n---\nThe passage.\n")  # l5
+        c.write("x.md", "---\ntitle: A source\nauthor: Ada\nsource:\n  title: A Book\n"
+                        "headnote: Look ![A picture](../secret.png)\n---\nThe passage.\n")  # l6
         c.manifest({"title": "Contained", "contents": [{"essay": "e.md"},
                                                        {"excerpt": "x.md"}]})
         return c
@@ -236,7 +234,7 @@ def _image_cases():  # noqa: ANN202
         pytest.param(reference_style, r"e\.md:6", "outside the course", id="reference-style"),
         pytest.param(in_footnote, r"e\.md:6", "outside the course", id="in-footnote"),
         pytest.param(in_question, r"q\.yaml:3", "image", id="in-question-text"),
-        pytest.param(in_headnote, r"x\.md:5", "image", id="in-excerpt-headnote"),
+        pytest.param(in_headnote, r"x\.md:6", "image", id="in-excerpt-headnote"),
     ]
 
 
@@ -272,7 +270,7 @@ def raw_html_body(s: Secrets) -> str:
 def raw_html_course(course: Course, secrets: Secrets) -> Course:
     one_essay(course, raw_html_body(secrets))
     course.write("x.md", excerpt("A source", raw_html_body(secrets),
-                                 headnote=f'<img src="{secrets.png.as_uri()}"> headnote'))
+                                 headnote=f'<img src="{secrets.png.as_uri()}"> HN1'))
     course.write("q.yaml", yaml.safe_dump({"title": "Questions", "questions": [
         {"text": f'Why <script>x()</script> <img src="{secrets.png.as_uri()}">?',
          "notes": f'<iframe src="{secrets.txt.as_uri()}"></iframe>'}]}))
@@ -291,7 +289,8 @@ def test_raw_html_is_printed_literally(raw_html_course: Course) -> None:
         assert tag in text, f"{tag!r} should be printed as text"
     assert "Before the tags." in text and "After the tags." in text
     assert "Why <script>x()</script>" in text      # question text (Markdown inline)
-    assert "headnote" in text and "&lt;" not in text and "&amp;" not in text
+    assert "HN1" in text, text
+    assert "&lt;" not in text and "&amp;" not in text, text
 
 
 def test_raw_html_loads_nothing(raw_html_course: Course) -> None:
@@ -363,6 +362,7 @@ def test_theme_files_cannot_reach_outside(built: Course, secrets: Secrets, make,
     result = run("build", str(built.root))
     report = f"exit {result.exit_code}\nstderr:\n{result.stderr}"
     assert "Traceback" not in result.output, report
+    assert MARKER not in pdf_text(built.dist / "reader.pdf"), "the secret reached the PDF"
     assert result.exit_code == 1, report
     assert phrase in result.stderr, report
     assert MARKER not in result.output
@@ -402,15 +402,17 @@ def test_markup_characters_in_titles_are_literal(course: Course) -> None:
     result = run("build", str(course.root))
     assert result.exit_code == 0, result.output
     text = pdf_text(course.dist / "reader.pdf")
-    for literal in ("Bread & Roses <1912>", "HIST & ECON", "A < B & C", "Wages < Prices & Rents",
-                    "Tom & Jerry <b>not bold</b>", "Bread & roses; 1 < 2 & 3 > 2.",
-                    "Profit & Loss <1912>"):
-        assert literal in text, f"{literal!r} not printed literally"
-    assert "&amp;" not in text and "&lt;" not in text and "&gt;" not in text
     deck = deck_text(course.dist / "deck.pptx")
-    for literal in ("Bread & Roses <1912>", "Wages < Prices & Rents", "Tom & Jerry <b>not bold</b>"):
-        assert literal in deck, f"{literal!r} not on a slide"
-    assert "&amp;" not in deck and "&lt;" not in deck
+    problems = [f"PDF lacks {literal!r}" for literal in (
+        "Bread & Roses <1912>", "HIST & ECON", "A < B & C", "Wages < Prices & Rents",
+        "Tom & Jerry <b>not bold</b>", "Bread & roses; 1 < 2 & 3 > 2.", "Profit & Loss <1912>")
+        if literal not in text]
+    problems += [f"PDF shows the entity {e!r}" for e in ("&amp;", "&lt;", "&gt;") if e in text]
+    problems += [f"deck lacks {literal!r}" for literal in (
+        "Bread & Roses <1912>", "Wages < Prices & Rents", "Tom & Jerry <b>not bold</b>")
+        if literal not in deck]
+    problems += [f"deck shows the entity {e!r}" for e in ("&amp;", "&lt;", "&gt;") if e in deck]
+    assert problems == [], f"{problems}\nPDF text:\n{text}\ndeck text:\n{deck}"
 
 
 # --- links ------------------------------------------------------------------------------
@@ -458,6 +460,13 @@ def no_network(monkeypatch):  # noqa: ANN001, ANN201
     monkeypatch.setattr(socket.socket, "connect_ex", refuse("socket.connect_ex"))
     monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
     monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
+    # the trap works: a connection attempt is refused and recorded
+    with pytest.raises(OSError), socket.socket() as probe:
+        probe.connect(("127.0.0.1", 9))
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", 9))
+    assert len(attempts) == 2
+    attempts.clear()
     return attempts
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
@@ -105,15 +106,19 @@ def parse_markdown_file(path: Path, root: Path, text: str, lang: str = "en") -> 
     return Document(front, src, front_loc, html, paragraphs, sections, images, warnings)
 
 
-def render_inline(text: str, lang: str = "en") -> str:
-    """Markdown for one-line fields (headnotes, question text): no block elements."""
-    md = _parser(lang)
-    return md.renderInline(text)
+def render_inline(text: str, lang: str = "en") -> Markup:
+    """Markdown for one-line fields (titles, headnotes, questions, notes).
 
-
-def render_block(text: str, lang: str = "en") -> str:
+    Emphasis and links only: images are not interpreted in these fields (printed
+    as typed), and links keep only web, mail and in-page targets.
+    """
     md = _parser(lang)
-    return md.render(text)
+    md.disable("image")
+    env: dict[str, Any] = {}
+    tokens = md.parseInline(text, env)
+    for child, _ in _walk_inline(tokens):
+        _clean_link(child)
+    return Markup(md.renderer.render(tokens, md.options, env))
 
 
 def typographic(text: str, lang: str = "en") -> str:
@@ -121,6 +126,13 @@ def typographic(text: str, lang: str = "en") -> str:
     md = _parser(lang)
     tokens = md.parseInline(text)
     return "".join(_inline_text(t.children or []) for t in tokens)
+
+
+def has_image(text: str) -> bool:
+    """True when one-line Markdown (a title, headnote, question) contains an image."""
+    md = _parser("en")
+    tokens = md.parseInline(text, {})
+    return any(child.type == "image" for child, _ in _walk_inline(tokens))
 
 
 # --- images and links --------------------------------------------------------
@@ -167,8 +179,8 @@ def _unquote(src: str) -> str:
 def _check_image_file(path: Path) -> None:
     size = path.stat().st_size
     if size > MAX_BINARY_BYTES:
-        raise Invalid(f"'{path.name}' is {size / 1e6:.1f} MB; images up to "
-                      f"{MAX_BINARY_BYTES / 1e6:.0f} MB are accepted; export it smaller")
+        raise Invalid(f"'{path.name}' is {size / 2**20:.1f} MiB; images up to "
+                      f"{MAX_BINARY_BYTES / 2**20:.0f} MiB are accepted; export it smaller")
     if path.suffix.lower() == ".svg":
         head = path.read_bytes()[:2048].lower()
         if b"<svg" not in head:
@@ -192,12 +204,15 @@ _SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.I)
 
 def _check_links(tokens: list[Token], path: Path, root: Path, problems: Problems) -> None:
     """Links are printed, not fetched; still, only web, mail and in-page links are kept."""
-    for child, line in _walk_inline(tokens):
-        if child.type == "link_open":
-            href = str(child.attrGet("href") or "")
-            if not _SAFE_LINK.match(href):
-                child.attrSet("href", "")  # kept as plain text; never a file: or data: link
-                child.attrs.pop("href", None)
+    for child, _ in _walk_inline(tokens):
+        _clean_link(child)
+
+
+def _clean_link(child: Token) -> None:
+    if child.type == "link_open":
+        href = str(child.attrGet("href") or "")
+        if not _SAFE_LINK.match(href):
+            child.attrs.pop("href", None)  # kept as plain text; never a file: or data: link
 
 
 # --- footnotes ----------------------------------------------------------------

@@ -9,6 +9,7 @@ PDF's actual layout (the PageMap), so the two outputs always agree.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -201,8 +202,10 @@ class DeckBuilder:
 
     def _chrome(self, slide, item: Item, kicker: str | None = None) -> None:
         """The small label above the title and "Reader p. N" at the foot."""
-        self._textbox(slide, KICKER, (kicker or item.label).upper(), 14, colour="accent",
-                      bold=True, name="Kicker")
+        text = (kicker or item.label).upper()
+        if not self.metrics.fits([Para(text, 14, True)], KICKER.text_width, KICKER.text_height):
+            text = self._ellipsize(text, 14, KICKER)
+        self._textbox(slide, KICKER, text, 14, colour="accent", bold=True, name="Kicker")
         page = self._reader_page(item)
         if page:
             self._textbox(slide, FOOTER, page, 14, colour="muted", align=PP_ALIGN.RIGHT,
@@ -216,12 +219,18 @@ class DeckBuilder:
     # --- body text that splits across slides ------------------------------------------
 
     def _paged_text(self, units: list[str], box: Box, size: float, *, bullets: bool,
-                    numbered_from: int | None = None) -> list[list[str]]:
-        """Pack units into slides at ``size``; a unit too long for one slide is cut."""
+                    numbered_from: int | None = None, joined: bool = False) -> list[list[str]]:
+        """Pack units into slides at ``size``; a unit too long for one slide is cut.
+
+        ``joined``: the units (sentences) are shown run together as one paragraph,
+        so they are measured that way.
+        """
         indent = BULLET_INDENT if bullets or numbered_from is not None else 0.0
         gap = size * 0.5
 
         def make(chunk: list[str]) -> list[Para]:
+            if joined:
+                return [Para(" ".join(chunk), size, indent=indent)]
             return [Para(u, size, indent=indent, space_before=gap if n else 0)
                     for n, u in enumerate(chunk)]
 
@@ -253,6 +262,7 @@ class DeckBuilder:
         frame = self._frame(shape, box)
         for n, unit in enumerate(units):
             paragraph = frame.paragraphs[0] if n == 0 else frame.add_paragraph()
+            paragraph.alignment = PP_ALIGN.LEFT
             if n:
                 paragraph.space_before = Pt(size * 0.5)
             p_pr = paragraph._p.get_or_add_pPr()
@@ -370,7 +380,7 @@ class DeckBuilder:
         self._chrome(opener, essay)
         box = Box(Inches(0.6), Inches(2.2), Inches(12.13), Inches(2.2))
         self._title(opener, essay.title_text, box, start=self.sizes["title"])
-        byline = " · ".join(x for x in (essay.author, self._reader_page(essay)) if x)
+        byline = essay.author
         if byline:
             self._textbox(opener, Box(Inches(0.6), Inches(4.5), Inches(12.13), Inches(0.6)),
                           byline, 20, colour="muted")
@@ -407,7 +417,8 @@ class DeckBuilder:
         attribution = excerpt.attribution
         sentences = [s for p in doc.paragraphs for s in split_sentences(p)]
         size = self.sizes["quote"]
-        pages = self._paged_text(sentences, BODY_WITH_CAPTION, size, bullets=False)
+        pages = self._paged_text(sentences, BODY_WITH_CAPTION, size, bullets=False,
+                                 joined=True)
         layout = self._layout("Title and Content", index=1)
         notes = f"{doc.text}\n\nSource: {attribution}"
         if excerpt.headnote:
@@ -479,7 +490,8 @@ class DeckBuilder:
             slide = self._new_slide(layout, table.anchor)
             self._chrome(slide, table)
             self._title(slide, self._counted(table.title_text, n, len(pages)))
-            shape = slide.shapes.add_table(len(chunk) + 1, len(header), box.left, box.top,
+            left = box.left + max(0, (box.width - sum(widths)) // 2)
+            shape = slide.shapes.add_table(len(chunk) + 1, len(header), left, box.top,
                                            sum(widths), sum(heights[i + 1] for i in chunk)
                                            + heights[0])
             shape.name = f"{table.label} table"
@@ -526,7 +538,7 @@ class DeckBuilder:
                 extra = [max(n - w, 0) for n, w in zip(natural, longest_word)]
                 scale = max(spare, 0) / sum(extra) if sum(extra) else 0
                 widths = [w + e * scale for w, e in zip(longest_word, extra)]
-            widths_emu = [int(w * 12700) for w in widths]
+            widths_emu = [math.ceil(w * 12700) + 1 for w in widths]
             if sum(widths_emu) > box.width:
                 widths_emu = [int(w * box.width / sum(widths_emu)) for w in widths_emu]
             return size, widths_emu

@@ -166,7 +166,8 @@ def load_manifest(target: Path) -> Manifest:
     try:
         raw_text = read_text(path)
     except Invalid as exc:
-        raise CourseError(Problem(src.at(None), f"{path.name} {exc}")) from None
+        line = getattr(exc, "line", None)
+        raise CourseError(Problem(Location(path, line, None, root), f"{path.name} {exc}")) from None
     data = src.load(raw_text)
     problems = Problems()
     if data is None:
@@ -287,8 +288,9 @@ def _item(entry: Any, loc: Location, src: YamlSource, problems: Problems,
         return None
     if kind not in ITEM_KINDS:
         from .yamlsource import _did_you_mean
+        hint = _did_you_mean(str(kind), kinds) or _KIND_HINTS.get(str(kind).lower(), "")
         problems.add(src.key(entry, kind), f"unknown item kind '{kind}'"
-                     f"{_did_you_mean(str(kind), kinds)}; expected one of {', '.join(kinds)}")
+                     f"{hint}; expected one of {', '.join(kinds)}")
         return None
     where = src.value(entry, kind)
     try:
@@ -310,6 +312,11 @@ def _item(entry: Any, loc: Location, src: YamlSource, problems: Problems,
     seen[name] = where
     return ItemRef(kind, path, name, where)
 
+
+_KIND_HINTS = {"reading": " (readings are 'excerpt:')", "source": " (sources are 'excerpt:')",
+               "quote": " (quotations are 'excerpt:')", "chapter": " (chapters are 'essay:')",
+               "section": " (sections are 'essay:')", "question": " (did you mean 'questions'?)",
+               "data": " (data tables are 'table:')"}
 
 _CLASS_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .content import Document, parse_markdown_file, render_inline, typographic
+from .content import Document, has_image, parse_markdown_file, render_inline, typographic
 from .errors import CourseError, Location, Problem, Problems
 from .manifest import ItemRef, Manifest, PartRef, Settings
 from .paths import course_relative, read_text, resolve_in_course
@@ -343,7 +343,8 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
     try:
         raw = read_text(ref.path)
     except Invalid as exc:
-        raise CourseError(Problem(Location(ref.path, None, None, root),
+        line = getattr(exc, "line", None)
+        raise CourseError(Problem(Location(ref.path, line, None, root),
                                   f"{ref.kind} file {exc} (named at {ref.location})")) from None
     common = dict(kind=ref.kind, name=ref.name, path=ref.path, number=number, index=index,
                   part=part, location=ref.location)
@@ -363,6 +364,9 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
                               f"the front matter of this {ref.kind}", where=doc.front_location)
         if front is None or "title" not in front:
             return None
+        for key in ("title", "headnote"):
+            _no_images(front.get(key), doc.front_src.value(doc.front, key), f"the {key}",
+                       problems)
         if ref.kind == "essay":
             return Essay(title=front["title"], author=front.get("author"), doc=doc,
                          slides=[typographic(s, lang) for s in front["slides"]]
@@ -370,8 +374,9 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
         source = _source(doc.front, front, doc.front_src, problems)
         if source is None:
             return None
-        pages = front.get("pages") or (doc.front["source"].get("pages") and
-                                       text(doc.front["source"]["pages"]))
+        raw_source = doc.front["source"]
+        pages = front.get("pages") or (isinstance(raw_source, dict) and raw_source.get("pages")
+                                       and text(raw_source["pages"])) or None
         return Excerpt(title=front["title"], author=front.get("author") or source.author,
                        source=source, pages=pages, headnote=front.get("headnote"),
                        permission=front.get("permission"), doc=doc, **common)
@@ -384,6 +389,13 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
     if ref.kind == "questions":
         return _questions(data, src, where, problems, common)
     return _table(data, src, where, problems, common, root)
+
+
+def _no_images(value: str | None, where: Location, what: str, problems: Problems) -> None:
+    """One-line fields print Markdown emphasis and links, never images."""
+    if value and "![" in value and has_image(value):
+        problems.add(where, f"an image in {what}: images are not allowed here; put the image "
+                            "in the body of an essay or excerpt")
 
 
 def _source(data: YMap, front: dict, src: YamlSource, problems: Problems) -> Source | None:
@@ -403,7 +415,7 @@ def _source(data: YMap, front: dict, src: YamlSource, problems: Problems) -> Sou
 def _questions(data: Any, src: YamlSource, where: Location, problems: Problems,
                common: dict) -> Questions | None:
     clean = check_mapping(data, QUESTIONS_SCHEMA, src, problems, "a questions file", where)
-    if not clean or "questions" not in clean:
+    if not clean or "questions" not in clean or "title" not in clean:
         return None
     raw = data["questions"]
     if not isinstance(raw, list) or not raw:
@@ -416,10 +428,13 @@ def _questions(data: Any, src: YamlSource, where: Location, problems: Problems,
         if isinstance(entry, dict):
             q = check_mapping(entry, QUESTION_SCHEMA, src, problems, "a question", loc)
             if q and "text" in q:
+                _no_images(q["text"], loc, "a question", problems)
+                _no_images(q.get("notes"), loc, "a question's notes", problems)
                 questions.append(Question(q["text"], q.get("notes")))
         else:
             try:
                 questions.append(Question(text(entry)))
+                _no_images(questions[-1].text, loc, "a question", problems)
             except Invalid as exc:
                 problems.add(loc, f"question {i + 1}: {exc}; write the question as text or "
                                   "as 'text:' with optional 'notes:'")
@@ -472,9 +487,14 @@ def _csv(data: YMap, raw: str, src: YamlSource, problems: Problems,
     loc = src.value(data, "data")
     try:
         path = resolve_in_course(root, src.path.parent, raw)
+    except Invalid as exc:
+        problems.add(loc, f"'data': {exc}")
+        return None, []
+    try:
         body = read_text(path)
     except Invalid as exc:
-        problems.add(loc, f"'data': {exc}" if "'" in str(exc)[:2] else f"'data': '{raw}' {exc}")
+        problems.add(Location(path, getattr(exc, "line", None), None, root),
+                     f"the CSV file {exc}")
         return None, []
     csv_loc = lambda line: Location(path, line, None, root)  # noqa: E731
     try:

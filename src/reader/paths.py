@@ -52,20 +52,30 @@ def resolve_in_course(root: Path, base_dir: Path, raw: str, *, must_exist: bool 
     return Path(os.path.realpath(candidate))
 
 
+class BadText(Invalid):
+    """A file that cannot be read as text; ``line`` is where, when known."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
 def read_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
     """Read a course text file as UTF-8, refusing huge or binary files with a clear reason."""
     size = path.stat().st_size
     if size > limit:
-        raise Invalid(f"is {size / 1e6:.1f} MB; reader accepts text files up to "
-                      f"{limit / 1e6:.0f} MB; split it into several items")
+        raise BadText(f"is {size / 2**20:.1f} MiB; reader accepts text files up to "
+                      f"{limit / 2**20:.0f} MiB; split it into several items")
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise Invalid(f"is not UTF-8 text (bad byte at line {line}); save it as UTF-8") from None
+        raise BadText("is not UTF-8 text (a byte on this line is not UTF-8); save it as UTF-8",
+                      line) from None
     if "\x00" in text:
-        raise Invalid("contains NUL bytes; is it a binary file?")
+        raise BadText("contains NUL bytes; is it a binary file?",
+                      text[: text.index("\x00")].count("\n") + 1)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import unquote, urlparse
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import CourseError, Location, Problem
 from .model import Course, Item, Part, Table
 from .paths import inside
-from .theme import Theme
+from .theme import Theme, template_loader
 
 
 @dataclass
@@ -107,7 +107,7 @@ class HtmlBuilder:
         self.course = course
         self.theme = theme
         self.charts = charts
-        self.env = SandboxedEnvironment(loader=FileSystemLoader(theme.search_path()),
+        self.env = SandboxedEnvironment(loader=template_loader(theme),
                                         autoescape=True, undefined=StrictUndefined)
         try:
             self.template = self.env.get_template("reader.html.j2")

@@ -27,8 +27,19 @@ class Theme:
     def find(self, name: str) -> Path:
         """The course's file of this name if it has one, else the built-in one."""
         if self.course_templates is not None and (self.course_templates / name).is_file():
-            return self.course_templates / name
+            return self.contained(self.course_templates / name)
         return self.builtin / name
+
+    def contained(self, path: Path) -> Path:
+        """Refuse a course template that is (or links to) a file outside the course."""
+        from .paths import inside
+
+        if self.root is not None and not inside(self.root, path) and \
+                not inside(self.builtin, path):
+            raise CourseError(Problem(Location(path, None, None, self.root),
+                                      "this template file leads outside the course folder "
+                                      "(a symlink?); copy the file into templates/ instead"))
+        return path
 
     def search_path(self) -> list[str]:
         dirs = [self.builtin]
@@ -61,7 +72,7 @@ class Theme:
     def stylesheets(self) -> list[Path]:
         sheets = [self.find("reader.css")]
         if self.course_templates is not None and (self.course_templates / "extra.css").is_file():
-            sheets.append(self.course_templates / "extra.css")
+            sheets.append(self.contained(self.course_templates / "extra.css"))
         return sheets
 
     def fingerprint(self) -> str:
@@ -82,6 +93,19 @@ class Theme:
             if candidate.is_file():
                 return candidate
         return None
+
+
+def template_loader(theme: Theme):
+    """A Jinja loader over the theme that refuses course templates linking outside."""
+    from jinja2 import FileSystemLoader
+
+    class ContainedLoader(FileSystemLoader):
+        def get_source(self, environment, template):  # noqa: ANN001, ANN201
+            source, filename, uptodate = super().get_source(environment, template)
+            theme.contained(Path(filename))
+            return source, filename, uptodate
+
+    return ContainedLoader(theme.search_path())
 
 
 def theme_for(course_templates: Path | None, root: Path | None = None) -> Theme:

@@ -103,15 +103,25 @@ class YamlSource:
 
     def load(self, text: str) -> Any:
         """Parse ``text``; a syntax error becomes a located CourseError."""
-        loader = _Loader(text)
+        loader = None
         try:
+            loader = _Loader(text)
             data = loader.get_single_data()
         except yaml.MarkedYAMLError as exc:
             raise CourseError(self._syntax_problem(exc)) from None
-        except yaml.YAMLError as exc:  # unmarked errors are rare; still the user's file
-            raise CourseError(Problem(self.at(None), f"not valid YAML: {exc}")) from None
+        except yaml.YAMLError as exc:  # e.g. control characters: still the user's file
+            mark = getattr(exc, "position", None)
+            where = self.at(None)
+            if isinstance(mark, int):
+                line = text[:mark].count("\n") + 1 + self.line_offset
+                where = Location(self.path, line, None, self.root)
+            reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+            raise CourseError(Problem(where, f"not valid YAML: {reason}; remove the special "
+                                             "character or save the file as plain UTF-8 "
+                                             "text")) from None
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
         if loader.duplicates:
             raise CourseError([
                 Problem(self.at(mark), f"'{key}' is given twice; keep one of them")
@@ -154,7 +164,7 @@ def describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping (key: value pairs)"
     if isinstance(value, list):
-        return "a list"
+        return "a list" if value else "an empty list"
     if isinstance(value, (datetime.date, datetime.datetime)):
         return f"a date ({value})"
     return type(value).__name__
@@ -222,9 +232,12 @@ def check_mapping(
                      f"{what} must be a mapping (key: value pairs), found {describe(data)}")
         return None
     clean: dict[str, Any] = {}
+    suggested: set[str] = set()
     for key, value in data.items():
         if key not in schema:
             hint = _did_you_mean(str(key), schema)
+            if hint:
+                suggested.add(hint.split("'")[1])
             allowed = ", ".join(schema)
             problems.add(src.key(data, key),
                          f"unknown key '{key}' in {what}{hint}; allowed keys: {allowed}")
@@ -234,7 +247,7 @@ def check_mapping(
         except Invalid as exc:
             problems.add(src.value(data, key), f"'{key}': {exc}")
     for key, spec in schema.items():
-        if spec.required and key not in data:
+        if spec.required and key not in data and key not in suggested:
             problems.add(where or src.at(data.mark if isinstance(data, YMap) else None),
                          f"{what} is missing the required key '{key}'")
     return clean

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from reader.cli import main
 from conftest import REPO
 
-EXAMPLES = int(os.environ.get("READER_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("READER_FUZZ_EXAMPLES", "80"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
 
@@ -97,7 +97,7 @@ def test_random_line_deletions_in_the_sample(target, data):
         shutil.rmtree(folder)
 
 
-@settings(max_examples=max(EXAMPLES // 15, 4), deadline=None, derandomize=True,
+@settings(max_examples=max(EXAMPLES // 10, 4), deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 @given(title=st.text(min_size=1, max_size=80), body=st.text(max_size=600),
        rows=st.lists(st.lists(st.one_of(st.integers(), st.text(max_size=12)), min_size=2,

@@ -23,6 +23,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from .content import split_sentences
+from .paths import CONTROL
 from .model import Course, Essay, Excerpt, Item, Part, Questions, Table
 from .pdf import PageMap
 from .textfit import LINE_HEIGHT, Metrics, Para, split_to_fit
@@ -119,7 +120,7 @@ class DeckBuilder:
     def _run(self, paragraph, text: str, size: float, *, bold: bool = False,
              italic: bool = False, colour: str | None = "ink") -> None:
         run = paragraph.add_run()
-        run.text = text
+        run.text = CONTROL.sub("", text)  # XML cannot carry them; inputs reject them anyway
         font = run.font
         font.size = Pt(size)
         font.bold = bold
@@ -193,7 +194,7 @@ class DeckBuilder:
         return " ".join(words) + "…"
 
     def _notes(self, slide, text: str) -> None:
-        slide.notes_slide.notes_text_frame.text = text
+        slide.notes_slide.notes_text_frame.text = CONTROL.sub("", text)
 
     def _reader_page(self, item_or_part) -> str:
         if self.page_map is None or item_or_part.anchor not in self.page_map.start:

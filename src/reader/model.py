@@ -17,7 +17,7 @@ from typing import Any
 from .content import Document, has_image, parse_markdown_file, render_inline, typographic
 from .errors import CourseError, Location, Problem, Problems
 from .manifest import ItemRef, Manifest, PartRef, Settings
-from .paths import course_relative, read_text, resolve_in_course
+from .paths import CONTROL, course_relative, read_text, resolve_in_course
 from .yamlsource import (Field, Invalid, YamlSource, YList, YMap, check_mapping, choice,
                          describe, list_of, text)
 
@@ -553,10 +553,11 @@ def _inline_rows(data: YMap, src: YamlSource, problems: Problems) -> tuple[list[
             problems.add(loc, f"row {i + 1} has {len(row)} cells but there are {len(names)} "
                               "columns")
             continue
-        bad = [c for c in row if isinstance(c, (list, dict))]
+        bad = [c for c in row if isinstance(c, (list, dict)) or
+               (isinstance(c, str) and CONTROL.search(c))]
         if bad:
-            problems.add(loc, f"row {i + 1}: cells must be text or numbers, found "
-                              f"{describe(bad[0])}")
+            problems.add(loc, f"row {i + 1}: cells must be text or numbers (without control "
+                              f"characters), found {describe(bad[0])}")
             continue
         out.append([parse_number(c) for c in row])
     return names, out

@@ -15,6 +15,7 @@ from .yamlsource import Invalid
 MAX_TEXT_BYTES = 5 * 1024 * 1024
 MAX_BINARY_BYTES = 25 * 1024 * 1024
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -76,6 +77,11 @@ def read_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
     if "\x00" in text:
         raise BadText("contains NUL bytes; is it a binary file?",
                       text[: text.index("\x00")].count("\n") + 1)
+    control = CONTROL.search(text)
+    if control:
+        raise BadText(f"contains an invisible control character (U+{ord(control.group()):04X}),"
+                      " often pasted from another program; delete it",
+                      text[: control.start()].count("\n") + 1)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -41,9 +41,11 @@ class Metrics:
         return ImageFont.truetype(str(path), _REF_SIZE)
 
     def width(self, text: str, size: float, bold: bool = False, italic: bool = False) -> float:
-        """Advance width in points."""
+        """Advance width in points (of the widest line, for text with line breaks)."""
         if not text:
             return 0.0
+        if "\n" in text:
+            return max(self.width(line, size, bold, italic) for line in text.split("\n"))
         return self._font(bold, italic).getlength(text) * size / _REF_SIZE * SAFETY
 
     def wrap(self, text: str, size: float, width: float, bold: bool = False,

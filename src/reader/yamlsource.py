@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -177,6 +178,10 @@ def text(value: Any) -> str:
     result = str(value).strip()
     if not result:
         raise Invalid("expected text, found an empty value")
+    control = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", result)
+    if control:
+        raise Invalid(f"the text contains an invisible control character "
+                      f"(U+{ord(control.group()):04X}); delete it")
     return result
 
 

@@ -25,6 +25,7 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     page_map: object | None = None
+    cache: object | None = None
 
 
 def out_dir_for(manifest: Manifest, settings: Settings) -> Path:
@@ -65,15 +66,20 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
 
         renderer = pdf.Renderer(course, theme)
         report(f"laying out {len(course.items)} items")
-        document, page_map = pdf.render_chunked(course, theme, renderer=renderer)
-        result.page_map = page_map
-        result.pages = len(document.pages)
-        lap("layout")
-        if "pdf" in settings.outputs:
-            report("writing reader.pdf")
+        if settings.pdf_variant:
+            # Tagged and archival PDFs keep one structure tree: one document, no assembly.
+            document, page_map = pdf.render_single(course, theme, renderer=renderer)
             data = document.write_pdf(**renderer.options())
+            result.pages = len(document.pages)
+        else:
+            data, page_map, stats = pdf.render_assembled(
+                course, theme, cache_folder=manifest.root / ".reader-cache", renderer=renderer)
+            result.cache = stats
+            result.pages = page_map.front_pages + page_map.body_pages
+        result.page_map = page_map
+        lap("pdf")
+        if "pdf" in settings.outputs:
             result.outputs.append(staging.write("reader.pdf", data))
-            lap("pdf")
         if "pptx" in settings.outputs:
             report("building deck.pptx")
             from .deck import build_deck

@@ -42,9 +42,15 @@ class Staging:
         return target
 
     def commit(self) -> None:
-        for temp, target in self.pending:
-            os.replace(temp, target)
-        self.pending.clear()
+        """All outputs or none: interrupts wait until every file is in place."""
+        signals = {signal.SIGINT, signal.SIGTERM}
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+        try:
+            for temp, target in self.pending:
+                os.replace(temp, target)
+            self.pending.clear()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
     def discard(self) -> None:
         for temp, _ in self.pending:

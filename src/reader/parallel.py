@@ -29,7 +29,9 @@ def build_parallel(manifest: Manifest, settings_list: list[Settings], strict: bo
 
     workers = min(len(settings_list), os.cpu_count() or 1)
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
+    from .pdf import _worker_signals
+
+    with context.Pool(workers, initializer=_worker_signals) as pool:
         results = pool.map(_work, [(manifest, s, strict) for s in settings_list], chunksize=1)
     errors = [r for r in results if isinstance(r, CourseError)]
     if errors:

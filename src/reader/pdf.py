@@ -117,12 +117,12 @@ class HtmlBuilder:
 
     def render(self, sections: list[dict], *, front: bool = False,
                toc_pages: dict[str, str] | None = None, body_start: int | None = None,
-               first_side: str = "right") -> str:
+               first_side: str = "right", extra_css: str = "") -> str:
         try:
             return self.template.render(
                 course=self.course, sections=sections, front=front, toc_pages=toc_pages,
                 body_start=body_start, first_side=first_side, charts=self.charts,
-                theme_css=self.theme_css)
+                theme_css=self.theme_css + "\n" + extra_css)
         except TemplateError as exc:
             raise _template_error(exc, self.theme) from None
 
@@ -285,3 +285,177 @@ def write_pdf(document, course: Course, renderer_options: dict[str, Any]) -> byt
 
 __all__ = ["Renderer", "render_chunked", "render_single", "PageMap", "body_chunks",
            "reader_charts", "write_pdf"]
+
+
+# --- the fast path: cached chunks, rendered in parallel, assembled with pikepdf -------------
+
+_WORKER: "Renderer | None" = None
+
+
+def _render_chunk(html: str) -> tuple[bytes, int, dict]:
+    """In a worker (or in process): lay out and write one chunk."""
+    assert _WORKER is not None
+    document = _WORKER.layout(html)
+    anchors = {name: (index, box[0], box[1]) for index, page in enumerate(document.pages)
+               for name, box in page.anchors.items()}
+    return document.write_pdf(**_WORKER.options()), len(document.pages), anchors
+
+
+def _worker_signals() -> None:
+    """Workers leave interrupts to the parent, which cleans up and reports once."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def probe_geometry(renderer: Renderer, builder: HtmlBuilder):
+    """Lay out two empty pages with the theme's CSS to learn right and left margins."""
+    from .assemble import PX, Geometry
+
+    html = builder.render([], front=False).replace(
+        "<body>", '<body><main class="body"><p style="break-after: page">.</p><p>.</p></main>')
+    document = renderer.layout(html)
+    right, left = (p._page_box for p in document.pages[:2])
+
+    def margins(box) -> tuple[float, float, float, float]:  # noqa: ANN001
+        return (box.margin_top * PX, box.margin_right * PX, box.margin_bottom * PX,
+                box.margin_left * PX)
+
+    first = document.pages[0]
+    return Geometry(first.width * PX, first.height * PX, margins(right), margins(left))
+
+
+def chunk_css(geometry) -> str:  # noqa: ANN001
+    """Chunks: no heads or folios (stamped later), every page with right-page margins."""
+    top, right, bottom, left = geometry.right
+    return ("@page { @top-left { content: none } @top-right { content: none } "
+            "@bottom-left { content: none } @bottom-right { content: none } "
+            "@bottom-center { content: none } @top-center { content: none } }\n"
+            f"@page :left {{ margin: {top}pt {right}pt {bottom}pt {left}pt }}\n"
+            f"@page :right {{ margin: {top}pt {right}pt {bottom}pt {left}pt }}")
+
+
+def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = None,
+                     jobs: int | None = None, renderer: Renderer | None = None):
+    """The reader as independently laid-out, cached chunks; returns (pdf, PageMap, stats)."""
+    import hashlib
+    import multiprocessing
+
+    import weasyprint
+
+    from . import __version__
+    from .assemble import ChunkPdf, Furniture, Outline, assemble
+    from .cache import ChunkCache
+
+    global _WORKER
+    renderer = renderer or Renderer(course, theme)
+    builder = HtmlBuilder(course, theme, reader_charts(course, theme))
+    geometry = probe_geometry(renderer, builder)
+    extra = chunk_css(geometry)
+    fingerprint = hashlib.sha256(
+        f"{__version__}|{weasyprint.__version__}|{theme.fingerprint()}|{extra}|"
+        f"{renderer.options()}".encode()).hexdigest()
+    cache = ChunkCache(cache_folder)
+    chunks = body_chunks(course)
+    htmls = [builder.render([c.section()], extra_css=extra) for c in chunks]
+    keys = [hashlib.sha256((fingerprint + html).encode()).hexdigest() for html in htmls]
+    results: dict[str, tuple[bytes, int, dict]] = {}
+    missing = []
+    for key in dict.fromkeys(keys):
+        hit = cache.get(key)
+        if hit is None:
+            missing.append(key)
+        else:
+            data, meta = hit
+            anchors = {k: tuple(v) for k, v in meta["anchors"].items()}
+            results[key] = (data, meta["pages"], anchors)
+            cache.stats.reused.append(key)
+    html_by_key = dict(zip(keys, htmls))
+    _WORKER = renderer
+    jobs = jobs or os.cpu_count() or 1
+    todo = [html_by_key[k] for k in missing]
+    import threading
+
+    # Fork only from a plain single-threaded process: not inside a variant's worker (no
+    # grandchildren) nor a threaded host (a fork there can inherit a held lock).
+    can_fork = not multiprocessing.current_process().daemon and threading.active_count() == 1
+    if len(todo) >= 4 and jobs > 1 and can_fork:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(todo)), initializer=_worker_signals) as pool:
+            rendered = pool.map(_render_chunk, todo, chunksize=1)
+    else:
+        rendered = [_render_chunk(html) for html in todo]
+    for key, (data, pages, anchors) in zip(missing, rendered):
+        results[key] = (data, pages, anchors)
+        cache.put(key, data, {"pages": pages, "anchors": anchors})
+        cache.stats.rendered.append(key)
+    # Page numbers are now known: the contents, then the assembly.
+    page_map = PageMap()
+    duplex = {c.key for c in chunks if c.kind == "part"} if course.settings.duplex else set()
+    folio = 1
+    pieces = []
+    for chunk, key in zip(chunks, keys):
+        data, pages, anchors = results[key]
+        if chunk.key in duplex and folio % 2 == 0:
+            folio += 1
+        page_map.start[chunk.key] = folio
+        page_map.pages[chunk.key] = pages
+        folio += pages
+        head = "Sources" if chunk.kind == "sources" else \
+            (chunk.item.title_text if chunk.item else "")
+        pieces.append(ChunkPdf(chunk.key, data, pages, anchors, head))
+    page_map.body_pages = folio - 1
+    toc_pages = {key: str(number) for key, number in page_map.start.items()}
+    front = renderer.layout(builder.render([], front=True, toc_pages=toc_pages))
+    page_map.front_pages = len(front.pages)
+    front_links = [(n, target[0] if isinstance(target, tuple) else target, rect)
+                   for n, page in enumerate(front.pages)
+                   for kind, target, rect, _ in page.links if kind == "internal"]
+    _set_metadata(front, course)
+    front_pdf = front.write_pdf(**renderer.options())
+    settings = course.settings
+    font = theme.font_file(theme.tokens["fonts"]["heading"]) or \
+        theme.font_file("Carlito")
+    outline = _outline_entries(course, page_map, front)
+    data, _ = assemble(
+        front_pdf, front_links, pieces, geometry=geometry, furniture=Furniture(font),
+        course_title=settings.title, duplex_breaks=duplex, outline=outline,
+        metadata={"Title": settings.title, "Author": settings.instructor or "",
+                  "Subject": settings.subtitle or "",
+                  "Keywords": ", ".join(k for k in (settings.course, settings.term) if k),
+                  "Creator": "reader", "Producer": f"reader {__version__} (WeasyPrint "
+                                                    f"{weasyprint.__version__}, pikepdf)",
+                  **_dates()},
+        lang=settings.lang)
+    return data, page_map, cache.stats
+
+
+def _dates() -> dict[str, str]:
+    stamp = build_timestamp()
+    if not stamp:
+        return {}
+    pdf_date = "D:" + stamp.replace("-", "").replace(":", "").replace("T", "").rstrip("Z") + "Z"
+    return {"CreationDate": pdf_date, "ModDate": pdf_date}
+
+
+def _outline_entries(course: Course, page_map: PageMap, front) -> list:  # noqa: ANN001
+    """Contents, parts with their items, loose items, Sources: as the single document has."""
+    from .assemble import Outline
+
+    offset = page_map.front_pages - 1
+    toc_page = next((n for n, p in enumerate(front.pages) if "contents" in p.anchors), 1)
+    entries = [Outline("Contents", toc_page)]
+    for entry in course.entries:
+        if isinstance(entry, Part):
+            node = Outline(f"{entry.label}. {entry.title_text}",
+                           offset + page_map.start[entry.anchor])
+            node.children = [Outline(f"{i.label}. {i.title_text}", offset + page_map.start[i.anchor])
+                             for i in entry.items]
+            entries.append(node)
+        else:
+            entries.append(Outline(f"{entry.label}. {entry.title_text}",
+                                   offset + page_map.start[entry.anchor]))
+    if "sources" in page_map.start:
+        entries.append(Outline("Sources", offset + page_map.start["sources"]))
+    return entries

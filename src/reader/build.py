@@ -16,6 +16,51 @@ from .theme import theme_for
 Report = Callable[[str], None]
 
 
+STAMP = ".reader-build.json"
+_IGNORED = {"dist", ".reader-cache", ".git", "__pycache__", ".hypothesis", ".pytest_cache"}
+
+
+def input_signature(manifest: Manifest, settings: Settings, options: str) -> str:
+    """Everything a build reads, by name, size and modification time: cheap to compute.
+
+    A build whose signature matches the one recorded beside its outputs has
+    nothing to do. Content hashes are not needed here: any edit changes the
+    mtime, and the chunk cache (content-addressed) handles the rest.
+    """
+    import hashlib
+    import os
+
+    from . import __version__
+    from .theme import BUILTIN
+
+    digest = hashlib.sha256(f"{__version__}|{settings!r}|{options}".encode())
+    for folder in (manifest.root, BUILTIN):
+        for base, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if d not in _IGNORED and not d.startswith("."))
+            for name in sorted(files):
+                path = os.path.join(base, name)
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                digest.update(f"{os.path.relpath(path, folder)}|{info.st_size}|"
+                              f"{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def up_to_date(out_dir: Path, signature: str) -> bool:
+    import json
+
+    try:
+        record = json.loads((out_dir / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if record.get("signature") != signature:
+        return False
+    return all((out_dir / name).is_file() and (out_dir / name).stat().st_size == size
+               for name, size in record.get("outputs", {}).items())
+
+
 @dataclass
 class BuildResult:
     out_dir: Path
@@ -26,6 +71,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     page_map: object | None = None
     cache: object | None = None
+    skipped: bool = False
 
 
 def out_dir_for(manifest: Manifest, settings: Settings) -> Path:
@@ -45,7 +91,7 @@ def load_course(manifest: Manifest, settings: Settings, strict: bool = False) ->
 
 
 def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = False,
-                  report: Report = lambda s: None) -> BuildResult:
+                  report: Report = lambda s: None, signature: str | None = None) -> BuildResult:
     """Render one variant's reader and deck; replace dist files only if all succeeded."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -97,6 +143,15 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
 
         result.outputs.append(staging.write("permissions.csv",
                                             permissions_csv(course, page_map).encode("utf-8")))
+        if signature is not None:
+            import json
+
+            sizes = {}
+            for path in result.outputs:
+                temp = next(t for t, target in staging.pending if target == path)
+                sizes[path.name] = temp.stat().st_size
+            record = {"signature": signature, "outputs": sizes}
+            staging.write(STAMP, json.dumps(record).encode())
     return result
 
 
@@ -126,21 +181,27 @@ def variants(manifest: Manifest, class_name: str | None, all_classes: bool,
 
 def build(target: Path, *, class_name: str | None = None, all_classes: bool = False,
           edition: str | None = None, strict: bool = False, tagged: bool = False,
-          report: Report = lambda s: None) -> list[BuildResult]:
+          force: bool = False, report: Report = lambda s: None) -> list[BuildResult]:
     manifest = load_manifest(target)
     settings_list = variants(manifest, class_name, all_classes, edition)
     if tagged:
         from dataclasses import replace
 
         settings_list = [replace(s, pdf_variant="pdf/ua-1") for s in settings_list]
+    options = f"strict={strict}"
+    signatures = [input_signature(manifest, s, options) for s in settings_list]
+    if not force and all(up_to_date(out_dir_for(manifest, s), sig)
+                         for s, sig in zip(settings_list, signatures)):
+        return [BuildResult(out_dir_for(manifest, s), skipped=True) for s in settings_list]
     # Validate every variant before rendering any: a broken class stops the build early.
     for settings in settings_list:
         load_course(manifest, settings, strict)
     if len(settings_list) > 1:
         from .parallel import build_parallel
 
-        return build_parallel(manifest, settings_list, strict=strict)
-    return [build_variant(manifest, s, strict=strict, report=report) for s in settings_list]
+        return build_parallel(manifest, settings_list, signatures, strict=strict)
+    return [build_variant(manifest, s, strict=strict, report=report, signature=sig)
+            for s, sig in zip(settings_list, signatures)]
 
 
 def check(target: Path, strict: bool = False) -> tuple[Manifest, list[Course]]:

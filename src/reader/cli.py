@@ -82,10 +82,12 @@ def main() -> None:
               help="Override the manifest's edition.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--tagged", is_flag=True, help="Write a tagged, accessible PDF (PDF/UA-1).")
-@click.option("-v", "--verbose", is_flag=True, help="Print per-stage timings.")
+@click.option("--force", is_flag=True, help="Rebuild even if nothing changed.")
+@click.option("-v", "--verbose", is_flag=True, help="Print per-stage timings and the cache's "
+              "counts.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
 def build(course: Path, class_name: str | None, all_classes: bool, edition: str | None,
-          strict: bool, tagged: bool, verbose: bool, quiet: bool) -> None:
+          strict: bool, tagged: bool, force: bool, verbose: bool, quiet: bool) -> None:
     """Render dist/reader.pdf and dist/deck.pptx from COURSE (a folder or course.yaml)."""
     from .build import build as run_build
 
@@ -95,8 +97,14 @@ def build(course: Path, class_name: str | None, all_classes: bool, edition: str 
     report = (lambda s: None) if quiet or not sys.stderr.isatty() else \
         (lambda s: click.echo(f"  {s}", err=True))
     results = run_build(course, class_name=class_name, all_classes=all_classes,
-                        edition=edition, strict=strict, tagged=tagged, report=report)
+                        edition=edition, strict=strict, tagged=tagged, force=force,
+                        report=report)
     for result in results:
+        if result.skipped:
+            if not quiet:
+                click.echo(f"{_short(result.out_dir)}/ is up to date (nothing changed; "
+                           "--force rebuilds)")
+            continue
         _warn(result.warnings)
         if not quiet:
             names = ", ".join(str(_short(p)) for p in result.outputs)
@@ -104,6 +112,10 @@ def build(course: Path, class_name: str | None, all_classes: bool, edition: str 
         if verbose:
             stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
             click.echo(f"  timings: {stages}")
+            if result.cache is not None:
+                stats = result.cache
+                click.echo(f"  chunks: {len(stats.rendered)} laid out, {len(stats.reused)} "
+                           f"reused, {len(stats.discarded)} discarded from the cache")
     if not quiet:
         click.echo(f"done in {time.perf_counter() - started:.1f}s")
 

@@ -13,17 +13,18 @@ from .errors import CourseError
 from .manifest import Manifest, Settings
 
 
-def _work(args: tuple[Manifest, Settings, bool]):
+def _work(args: tuple[Manifest, Settings, str, bool]):
     from .build import build_variant
 
-    manifest, settings, strict = args
+    manifest, settings, signature, strict = args
     try:
-        return build_variant(manifest, settings, strict=strict)
+        return build_variant(manifest, settings, strict=strict, signature=signature)
     except CourseError as exc:
         return exc
 
 
-def build_parallel(manifest: Manifest, settings_list: list[Settings], strict: bool = False):
+def build_parallel(manifest: Manifest, settings_list: list[Settings], signatures: list[str],
+                   strict: bool = False):
     import pptx  # noqa: F401  (warm the parent before forking)
     import weasyprint  # noqa: F401
 
@@ -32,7 +33,8 @@ def build_parallel(manifest: Manifest, settings_list: list[Settings], strict: bo
     from .pdf import _worker_signals
 
     with context.Pool(workers, initializer=_worker_signals) as pool:
-        results = pool.map(_work, [(manifest, s, strict) for s in settings_list], chunksize=1)
+        results = pool.map(_work, [(manifest, s, sig, strict)
+                                   for s, sig in zip(settings_list, signatures)], chunksize=1)
     errors = [r for r in results if isinstance(r, CourseError)]
     if errors:
         raise CourseError([p for e in errors for p in e.problems])

@@ -135,6 +135,20 @@ def _template_error(exc: TemplateError, theme: Theme) -> CourseError:
                                "template override"))
 
 
+def chart_placeholders(course: Course, theme: Theme) -> dict[str, str]:
+    """Stand-ins for chart drawings, named by their data, for computing cache keys."""
+    import hashlib
+    import json
+
+    marks = {}
+    for table in course.items:
+        if isinstance(table, Table) and table.chart:
+            spec = json.dumps([table.columns, table.rows, vars(table.chart), theme.tokens],
+                              sort_keys=True, default=str)
+            marks[table.anchor] = f"<!--reader-chart {hashlib.sha256(spec.encode()).hexdigest()}-->"
+    return marks
+
+
 def reader_charts(course: Course, theme: Theme) -> dict[str, str]:
     tables = [i for i in course.items if isinstance(i, Table) and i.chart]
     if not tables:
@@ -350,7 +364,8 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
 
     global _WORKER
     renderer = renderer or Renderer(course, theme)
-    builder = HtmlBuilder(course, theme, reader_charts(course, theme))
+    placeholders = chart_placeholders(course, theme)
+    builder = HtmlBuilder(course, theme, placeholders)
     geometry = probe_geometry(renderer, builder)
     extra = chunk_css(geometry)
     fingerprint = hashlib.sha256(
@@ -375,6 +390,10 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
     _WORKER = renderer
     jobs = jobs or os.cpu_count() or 1
     todo = [html_by_key[k] for k in missing]
+    if placeholders and any(p in html for html in todo for p in placeholders.values()):
+        svgs = reader_charts(course, theme)  # matplotlib only when a chart is laid out
+        for anchor, mark in placeholders.items():
+            todo = [html.replace(mark, svgs[anchor]) for html in todo]
     import threading
 
     # Fork only from a plain single-threaded process: not inside a variant's worker (no

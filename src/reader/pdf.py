@@ -310,8 +310,10 @@ def _render_chunk(html: str) -> tuple[bytes, int, dict]:
     """In a worker (or in process): lay out and write one chunk."""
     assert _WORKER is not None
     document = _WORKER.layout(html)
-    anchors = {name: (index, box[0], box[1]) for index, page in enumerate(document.pages)
-               for name, box in page.anchors.items()}
+    anchors: dict[str, tuple[int, float, float]] = {}
+    for index, page in enumerate(document.pages):  # an element split over pages: its start
+        for name, box in page.anchors.items():
+            anchors.setdefault(name, (index, box[0], box[1]))
     return document.write_pdf(**_WORKER.options()), len(document.pages), anchors
 
 
@@ -360,7 +362,7 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
 
     from . import __version__
     from .assemble import ChunkPdf, Furniture, Outline, assemble
-    from .cache import ChunkCache
+    from .cache import FORMAT, ChunkCache
 
     global _WORKER
     renderer = renderer or Renderer(course, theme)
@@ -369,7 +371,7 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
     geometry = probe_geometry(renderer, builder)
     extra = chunk_css(geometry)
     fingerprint = hashlib.sha256(
-        f"{__version__}|{weasyprint.__version__}|{theme.fingerprint()}|{extra}|"
+        f"{__version__}|{FORMAT}|{weasyprint.__version__}|{theme.fingerprint()}|{extra}|"
         f"{renderer.options()}".encode()).hexdigest()
     cache = ChunkCache(cache_folder)
     chunks = body_chunks(course)
@@ -428,9 +430,7 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
     toc_pages = {key: str(number) for key, number in page_map.start.items()}
     front = renderer.layout(builder.render([], front=True, toc_pages=toc_pages))
     page_map.front_pages = len(front.pages)
-    front_links = [(n, target[0] if isinstance(target, tuple) else target, rect)
-                   for n, page in enumerate(front.pages)
-                   for kind, target, rect, _ in page.links if kind == "internal"]
+    front_links = _merged_links(front)
     _set_metadata(front, course)
     front_pdf = front.write_pdf(**renderer.options())
     settings = course.settings
@@ -448,6 +448,23 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
                   **_dates()},
         lang=settings.lang)
     return data, page_map, cache.stats
+
+
+def _merged_links(document) -> list[tuple[int, str, tuple]]:  # noqa: ANN001
+    """One link area per contents entry: the union of its boxes (label, title, leader)."""
+    areas: dict[tuple[int, str], list[float]] = {}
+    for n, page in enumerate(document.pages):
+        for kind, target, rect, _ in page.links:
+            if kind != "internal":
+                continue
+            key = (n, target)
+            x0, y0, x1, y1 = rect
+            if key in areas:
+                a = areas[key]
+                areas[key] = [min(a[0], x0), min(a[1], y0), max(a[2], x1), max(a[3], y1)]
+            else:
+                areas[key] = [x0, y0, x1, y1]
+    return [(n, target, tuple(rect)) for (n, target), rect in areas.items()]
 
 
 def _dates() -> dict[str, str]:

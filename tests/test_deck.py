@@ -854,3 +854,26 @@ def test_libreoffice_keeps_text_inside_its_shapes(request, repo_course):
                                 f"shape, e.g. {text!r} at y={stray[0]['top']:.0f}-"
                                 f"{stray[0]['bottom']:.0f}")
     assert not problems, "\n".join(problems[:25])
+
+
+def test_essay_images_become_picture_slides_with_alt_text(course):
+    """Pictures in the deck carry their alt text (accessibility), scaled within the slide."""
+    from PIL import Image
+
+    from conftest import essay as make_essay
+
+    Image.new("RGB", (1600, 900), "steelblue").save(course.root / "map.png")
+    course.write("e.md", make_essay("With a map", "Look at this.\n\n![A map of the grain "
+                                                  "regions](map.png)"))
+    course.manifest({"title": "Pictures", "contents": [{"essay": "e.md"}]})
+    assert run("build", str(course.root)).exit_code == 0
+    from pptx import Presentation
+
+    prs = Presentation(str(course.dist / "deck.pptx"))
+    pictures = [shape for slide in prs.slides for shape in slide.shapes
+                if shape.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
+    assert len(pictures) == 1
+    picture = pictures[0]
+    assert picture._element.nvPicPr.cNvPr.get("descr") == "A map of the grain regions"
+    assert picture.left >= 0 and picture.left + picture.width <= prs.slide_width
+    assert picture.top + picture.height <= prs.slide_height

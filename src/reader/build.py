@@ -13,7 +13,17 @@ from .model import Course, build_course
 from .output import build_lock, fixed_datetime, normalise_zip, staged, terminate_as_interrupt
 from .theme import theme_for
 
-Report = Callable[[str], None]
+class Progress:
+    """What a long build tells the user as it goes; silent by default (not a terminal)."""
+
+    def stage(self, message: str) -> None:
+        pass
+
+    def step(self, done: int, total: int, what: str) -> None:
+        pass
+
+
+Report = Progress
 
 
 STAMP = ".reader-build.json"
@@ -91,7 +101,7 @@ def load_course(manifest: Manifest, settings: Settings, strict: bool = False) ->
 
 
 def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = False,
-                  report: Report = lambda s: None, signature: str | None = None) -> BuildResult:
+                  report: Progress | None = None, signature: str | None = None) -> BuildResult:
     """Render one variant's reader and deck; replace dist files only if all succeeded."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -102,6 +112,7 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
         timings[name] = now - clock
         clock = now
 
+    report = report or Progress()
     course = load_course(manifest, settings, strict)
     lap("model")
     theme = theme_for(course.templates, course.root)
@@ -111,7 +122,7 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
         from . import pdf
 
         renderer = pdf.Renderer(course, theme)
-        report(f"laying out {len(course.items)} items")
+        report.stage(f"reader: {len(course.items)} items")
         if settings.pdf_variant:
             # Tagged and archival PDFs keep one structure tree: one document, no assembly.
             document, page_map = pdf.render_single(course, theme, renderer=renderer)
@@ -119,7 +130,8 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
             result.pages = len(document.pages)
         else:
             data, page_map, stats = pdf.render_assembled(
-                course, theme, cache_folder=manifest.root / ".reader-cache", renderer=renderer)
+                course, theme, cache_folder=manifest.root / ".reader-cache", renderer=renderer,
+                progress=report.step)
             result.cache = stats
             result.pages = page_map.front_pages + page_map.body_pages
         result.page_map = page_map
@@ -127,7 +139,7 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
         if "pdf" in settings.outputs:
             result.outputs.append(staging.write("reader.pdf", data))
         if "pptx" in settings.outputs:
-            report("building deck.pptx")
+            report.stage("deck")
             from .deck import build_deck
 
             prs = build_deck(course, theme, page_map)
@@ -181,7 +193,7 @@ def variants(manifest: Manifest, class_name: str | None, all_classes: bool,
 
 def build(target: Path, *, class_name: str | None = None, all_classes: bool = False,
           edition: str | None = None, strict: bool = False, tagged: bool = False,
-          force: bool = False, report: Report = lambda s: None) -> list[BuildResult]:
+          force: bool = False, report: Progress | None = None) -> list[BuildResult]:
     manifest = load_manifest(target)
     settings_list = variants(manifest, class_name, all_classes, edition)
     if tagged:

@@ -94,8 +94,9 @@ def build(course: Path, class_name: str | None, all_classes: bool, edition: str 
     if class_name and all_classes:
         raise click.UsageError("give --class NAME or --all-classes, not both")
     started = time.perf_counter()
-    report = (lambda s: None) if quiet or not sys.stderr.isatty() else \
-        (lambda s: click.echo(f"  {s}", err=True))
+    from .build import Progress
+
+    report = TerminalProgress() if (sys.stderr.isatty() and not quiet) else Progress()
     results = run_build(course, class_name=class_name, all_classes=all_classes,
                         edition=edition, strict=strict, tagged=tagged, force=force,
                         report=report)
@@ -118,6 +119,29 @@ def build(course: Path, class_name: str | None, all_classes: bool, edition: str 
                            f"reused, {len(stats.discarded)} discarded from the cache")
     if not quiet:
         click.echo(f"done in {time.perf_counter() - started:.1f}s")
+
+
+class TerminalProgress:
+    """One updating line per stage on a terminal (stderr), nothing when piped."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.open = False
+
+    def stage(self, message: str) -> None:
+        self._end_line()
+        click.echo(f"  {message} ({time.perf_counter() - self.started:.1f}s)", err=True)
+
+    def step(self, done: int, total: int, what: str) -> None:
+        click.echo(f"\r  {done}/{total} {what}", err=True, nl=False)
+        self.open = done < total
+        if not self.open:
+            click.echo("", err=True)
+
+    def _end_line(self) -> None:
+        if self.open:
+            click.echo("", err=True)
+            self.open = False
 
 
 def _short(path: Path) -> Path:

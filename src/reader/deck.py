@@ -390,6 +390,7 @@ class DeckBuilder:
         layout = self._layout("Title and Content", index=1)
         size = self.sizes["body"]
         if essay.slides:
+            self._pictures(essay)
             pages = self._paged_text(essay.slides, BODY, size, bullets=True)
             for n, chunk in enumerate(pages, 1):
                 slide = self._new_slide(layout, essay.anchor)
@@ -399,6 +400,7 @@ class DeckBuilder:
                 self._fill_body(shape, box, chunk, size, bullets=True)
                 self._notes(slide, doc.text)
             return
+        self._pictures(essay)
         sections = [(s.heading, _first_sentences(s.paragraphs), "\n\n".join(s.paragraphs))
                     for s in doc.sections]
         if not sections:
@@ -412,6 +414,34 @@ class DeckBuilder:
                 shape, box = self._body_shape(slide, BODY)
                 self._fill_body(shape, box, chunk, size, bullets=True)
                 self._notes(slide, f"{heading}\n\n{notes}")
+
+    def _pictures(self, essay: Essay) -> None:
+        """Each image of an essay on a slide of its own, scaled to fit, with its alt text."""
+        from PIL import Image as PILImage
+
+        layout = self._layout("Title Only", index=5)
+        for image in essay.doc.images:
+            if image.path.suffix.lower() == ".svg":
+                continue  # PowerPoint needs a raster here; the reader prints the SVG
+            with PILImage.open(image.path) as img:
+                width, height = img.size
+                data = None
+                if img.format not in ("PNG", "JPEG", "GIF"):
+                    import io
+
+                    buffer = io.BytesIO()
+                    img.convert("RGBA").save(buffer, "PNG")
+                    data = buffer
+            slide = self._new_slide(layout, essay.anchor)
+            self._chrome(slide, essay, f"{essay.label} · {essay.title_text}")
+            self._title(slide, image.alt or "Figure")
+            scale = min(BODY.width / width, BODY.height / height)
+            w, h = int(width * scale), int(height * scale)
+            left = BODY.left + (BODY.width - w) // 2
+            picture = slide.shapes.add_picture(data or str(image.path), left, BODY.top, w, h)
+            picture.name = "Figure"
+            picture._element.nvPicPr.cNvPr.set("descr", image.alt or "")
+            self._notes(slide, f"Figure in {essay.label}: {image.alt or image.path.name}")
 
     def excerpt(self, excerpt: Excerpt) -> None:
         doc = excerpt.doc

@@ -353,7 +353,8 @@ def chunk_css(geometry) -> str:  # noqa: ANN001
 
 
 def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = None,
-                     jobs: int | None = None, renderer: Renderer | None = None):
+                     jobs: int | None = None, renderer: Renderer | None = None,
+                     progress: Callable[[int, int, str], None] | None = None):
     """The reader as independently laid-out, cached chunks; returns (pdf, PageMap, stats)."""
     import hashlib
     import multiprocessing
@@ -404,9 +405,17 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
     if len(todo) >= 4 and jobs > 1 and can_fork:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(todo)), initializer=_worker_signals) as pool:
-            rendered = pool.map(_render_chunk, todo, chunksize=1)
+            rendered = []
+            for result in pool.imap(_render_chunk, todo, chunksize=1):
+                rendered.append(result)
+                if progress:
+                    progress(len(rendered), len(todo), "items laid out")
     else:
-        rendered = [_render_chunk(html) for html in todo]
+        rendered = []
+        for html in todo:
+            rendered.append(_render_chunk(html))
+            if progress:
+                progress(len(rendered), len(todo), "items laid out")
     for key, (data, pages, anchors) in zip(missing, rendered):
         results[key] = (data, pages, anchors)
         cache.put(key, data, {"pages": pages, "anchors": anchors})

@@ -9,11 +9,12 @@ Every measured command runs as a child of a tiny Python wrapper in its own proce
 The wrapper times the command (wall clock, perf_counter) and reports the child tree's
 `getrusage(RUSAGE_CHILDREN)`: ru_maxrss there is the peak RSS of the *largest single*
 process of the tree (the parent or any waited-for worker), not of the tree as a whole.
-For the whole tree, this script also polls the wrapper's descendants every 50 ms (/proc)
-and records the peak of the summed PSS (proportional set size: shared copy-on-write pages
-of forked workers are split between them, not counted twice) and of the summed RSS (which
-does count them twice). Sampling can miss a spike shorter than the interval. The memory
-target is judged on the peak tree PSS.
+For the whole tree, this script also polls the wrapper's descendants (/proc): the summed
+RSS every 50 ms (which counts the shared copy-on-write pages of forked workers once per
+process), and the summed PSS (proportional set size: shared pages split between the
+processes sharing them) every second and whenever the RSS sum sets a new high (at most
+every 250 ms; reading PSS is costly for large processes). Sampling can miss a spike
+shorter than the interval. The memory target is judged on the peak tree PSS.
 
 The tools alternate: for each size and each repetition, the units (reader's cold/no-change/
 edit sequence, the single-document render, Pandoc->WeasyPrint, Pandoc->Typst,
@@ -43,7 +44,11 @@ WORK = BENCH / "work"
 BIN = WORK / "bin"
 PRINT_CSS = BENCH / "print.css"
 TIMEOUT = 15 * 60
-POLL = 0.05
+POLL = 0.05          # RSS of every process of the tree (cheap: /proc/PID/statm)
+RESCAN = 0.2         # look for new processes in the tree (a scan of /proc)
+PSS_EVERY = 1.0      # PSS (/proc/PID/smaps_rollup costs ~15 ms of CPU per 500 MB process)
+PSS_MIN_GAP = 0.25   # ... and on a new RSS high, but not more often than this
+PAGE = os.sysconf("SC_PAGE_SIZE")
 
 sys.path.insert(0, str(BENCH))
 import generate  # noqa: E402
@@ -137,6 +142,14 @@ def descendants(root: int) -> list[int]:
     return found
 
 
+def rss_of(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def memory_of(pid: int) -> tuple[int, int]:
     """(PSS, RSS) of one process in bytes, from /proc/PID/smaps_rollup (Linux >= 4.14)."""
     pss = rss = 0
@@ -175,18 +188,24 @@ def measure(cmd: list[str], cwd: Path, env: dict | None = None, timeout: float |
         busy0, own0 = busy_seconds(), time.process_time()
         started = time.perf_counter()
         timed_out = False
+        pids: list[int] = []
+        last_scan = last_pss = -1e9
+        rss_at_pss = 0
         while proc.poll() is None:
-            if time.perf_counter() - started > timeout:
+            now = time.perf_counter()
+            if now - started > timeout:
                 timed_out = True
                 os.killpg(proc.pid, signal.SIGKILL)   # the group this script started
                 proc.wait()
                 break
-            pss = rss = 0
-            for pid in descendants(proc.pid):
-                p, r = memory_of(pid)
-                pss += p
-                rss += r
-            peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
+            if now - last_scan >= RESCAN or len(pids) < 2:   # until the command has started
+                pids, last_scan = descendants(proc.pid), now
+            rss = sum(rss_of(pid) for pid in pids)
+            peak_rss = max(peak_rss, rss)
+            if now - last_pss >= PSS_EVERY or (rss and not rss_at_pss) or \
+                    (rss > rss_at_pss * 1.05 and now - last_pss >= PSS_MIN_GAP):
+                peak_pss = max(peak_pss, sum(memory_of(pid)[0] for pid in pids))
+                last_pss, rss_at_pss = now, rss
             time.sleep(POLL)
     busy = busy_seconds() - busy0
     own = time.process_time() - own0      # this script's polling
@@ -350,6 +369,8 @@ def summarise(runs: list[dict]) -> dict:
         s[key] = median([r.get(key) for r in ok])
     others = [r.get("other_cpu") or 0 for r in ok]
     s["other_cpu_total"], s["other_cpu_max"] = (sum(others), max(others)) if others else (0, 0)
+    s["disturbed"] = sum((r.get("other_cpu") or 0) > max(0.5, 0.1 * r["wall"]) for r in ok)
+    s["poll_cpu_total"] = sum(r.get("poll_cpu") or 0 for r in ok)
     walls = [r["wall"] for r in ok]
     s["min"], s["max"] = (min(walls), max(walls)) if walls else (None, None)
     for key in ("pages", "slides", "chunks", "reported_pages", "reported_slides",
@@ -510,9 +531,16 @@ def report(info: dict, sizes: list[int], summary: dict, reps: int, elapsed: floa
                 notes.append(f"- {TOOLS[key]}: " + "; ".join(extra))
         other = sum(S[k]["other_cpu_total"] for k in TOOLS if k in S)
         worst = max(((S[k]["other_cpu_max"], k) for k in TOOLS if k in S), default=(0, ""))
-        notes.append(f"- noise: while the measured commands ran, other processes used "
-                     f"{other:.1f} CPU-seconds in all (most in one run: {worst[0]:.1f} s, "
-                     f"{TOOLS.get(worst[1], '')})")
+        poll = sum(S[k]["poll_cpu_total"] for k in TOOLS if k in S)
+        busy = sum(S[k]["wall"] * S[k]["n"] for k in TOOLS if k in S and S[k]["wall"])
+        disturbed = [f"{TOOLS[k]} ({S[k]['disturbed']} of {S[k]['n']})" for k in TOOLS
+                     if k in S and S[k]["disturbed"]]
+        notes.append(f"- noise: while the measured commands ran (about {busy:.0f} s), other "
+                     f"processes used {other:.1f} CPU-seconds in all (most in one run: "
+                     f"{worst[0]:.1f} s, {TOOLS.get(worst[1], '')}); the memory poller "
+                     f"used {poll:.1f} CPU-seconds. Runs disturbed by other processes "
+                     f"(more than 10% of their wall time as other CPU): "
+                     f"{', '.join(disturbed) or 'none'}")
         L.append("\n".join(notes) + "\n")
 
     L.append("## Targets\n")

@@ -105,6 +105,7 @@ def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks
             furniture_plan.append((index, this_folio, head))
         folio += chunk.pages
     _merge_font_subsets(out)
+    _merge_font_dictionaries(out)
     _stamp(out, furniture_plan, geometry, furniture)
     _link_contents(out, front_links, anchor_pages, geometry)
     _outline(out, outline or [])
@@ -167,6 +168,80 @@ def _merge_font_subsets(pdf: pikepdf.Pdf) -> None:
         stream.Length1 = len(merged)
         for d in descriptors:
             d.FontFile2 = stream
+
+
+def _merge_font_dictionaries(pdf: pikepdf.Pdf) -> None:
+    """One font dictionary per face: widths and Unicode maps of all chunks, united.
+
+    Each chunk brings its own Type0 font dictionary, width array and ToUnicode
+    map per face; for a reader of hundreds of items these add up. They agree on
+    every glyph they share (same face, same ids), so they can be merged.
+    """
+    import re
+
+    uses: dict[str, list[tuple[pikepdf.Dictionary, str, pikepdf.Object]]] = {}
+    for page in pdf.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font")
+        if fonts is None:
+            continue
+        for name, font in fonts.items():
+            if font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H" \
+                    or "/ToUnicode" not in font:
+                continue
+            face = str(font.get("/BaseFont", "")).split("+", 1)[-1]
+            uses.setdefault(face, []).append((fonts, name, font))
+    pair = re.compile(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]+)>")
+    for face, entries in uses.items():
+        distinct = {}
+        for _, _, font in entries:
+            distinct.setdefault(font.objgen, font)
+        if len(distinct) < 2:
+            continue
+        widths: dict[int, float] = {}
+        unicode: dict[int, bytes] = {}
+        for font in distinct.values():
+            w = font.DescendantFonts[0].get("/W", [])
+            index = 0
+            while index + 1 < len(w):
+                first, run = int(w[index]), w[index + 1]
+                if isinstance(run, pikepdf.Array):
+                    for offset, width in enumerate(run):
+                        widths.setdefault(first + offset, float(width))
+                    index += 2
+                else:  # the "first last width" form
+                    for gid in range(first, int(run) + 1):
+                        widths.setdefault(gid, float(w[index + 2]))
+                    index += 3
+            for gid, text in pair.findall(font.ToUnicode.read_bytes()):
+                unicode.setdefault(int(gid, 16), text)
+        canonical = next(iter(distinct.values()))
+        runs = pikepdf.Array()
+        previous = None
+        for gid in sorted(widths):
+            if previous is None or gid != previous + 1:
+                runs.append(gid)
+                runs.append(pikepdf.Array())
+            runs[-1].append(round(widths[gid], 3))
+            previous = gid
+        canonical.DescendantFonts[0].W = runs
+        lines = [f"<{gid:04x}> <{text.decode()}>" for gid, text in sorted(unicode.items())]
+        cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+                "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+                "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+                "1 begincodespacerange <0000> <ffff> endcodespacerange\n")
+        for start in range(0, len(lines), 100):
+            batch = lines[start:start + 100]
+            cmap += f"{len(batch)} beginbfchar\n" + "\n".join(batch) + "\nendbfchar\n"
+        cmap += "endcmap CMapName currentdict /CMap defineresource pop end end\n"
+        canonical.ToUnicode = pikepdf.Stream(pdf, cmap.encode())
+        descriptor = canonical.DescendantFonts[0].FontDescriptor
+        boxes = [f.DescendantFonts[0].FontDescriptor.FontBBox for f in distinct.values()]
+        descriptor.FontBBox = pikepdf.Array([min(float(b[0]) for b in boxes),
+                                             min(float(b[1]) for b in boxes),
+                                             max(float(b[2]) for b in boxes),
+                                             max(float(b[3]) for b in boxes)])
+        for fonts, name, _ in entries:
+            fonts[name] = canonical
 
 
 def _union_fonts(fonts: list[bytes]) -> bytes:

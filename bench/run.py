@@ -369,7 +369,7 @@ def summarise(runs: list[dict]) -> dict:
         s[key] = median([r.get(key) for r in ok])
     others = [r.get("other_cpu") or 0 for r in ok]
     s["other_cpu_total"], s["other_cpu_max"] = (sum(others), max(others)) if others else (0, 0)
-    s["disturbed"] = sum((r.get("other_cpu") or 0) > max(0.5, 0.1 * r["wall"]) for r in ok)
+    s["disturbed"] = sum(disturbed(r) for r in ok)
     s["poll_cpu_total"] = sum(r.get("poll_cpu") or 0 for r in ok)
     walls = [r["wall"] for r in ok]
     s["min"], s["max"] = (min(walls), max(walls)) if walls else (None, None)
@@ -445,7 +445,8 @@ def read_head() -> str:
         return "unknown"
 
 
-def report(info: dict, sizes: list[int], summary: dict, reps: int, elapsed: float) -> str:
+def report(info: dict, sizes: list[int], summary: dict, reps: int, elapsed: float,
+           retries: int = 2) -> str:
     L: list[str] = []
     L.append("# reader benchmark results\n")
     L.append(f"Written by `python bench/run.py --sizes {','.join(map(str, sizes))} --reps "
@@ -533,14 +534,17 @@ def report(info: dict, sizes: list[int], summary: dict, reps: int, elapsed: floa
         worst = max(((S[k]["other_cpu_max"], k) for k in TOOLS if k in S), default=(0, ""))
         poll = sum(S[k]["poll_cpu_total"] for k in TOOLS if k in S)
         busy = sum(S[k]["wall"] * S[k]["n"] for k in TOOLS if k in S and S[k]["wall"])
-        disturbed = [f"{TOOLS[k]} ({S[k]['disturbed']} of {S[k]['n']})" for k in TOOLS
-                     if k in S and S[k]["disturbed"]]
+        noisy = [f"{TOOLS[k]} ({S[k]['disturbed']} of {S[k]['n']})" for k in TOOLS
+                 if k in S and S[k]["disturbed"]]
+        again = [f"{TOOLS[k]} ({S[k]['discarded']})" for k in TOOLS
+                 if k in S and S[k].get("discarded")]
         notes.append(f"- noise: while the measured commands ran (about {busy:.0f} s), other "
                      f"processes used {other:.1f} CPU-seconds in all (most in one run: "
                      f"{worst[0]:.1f} s, {TOOLS.get(worst[1], '')}); the memory poller "
-                     f"used {poll:.1f} CPU-seconds. Runs disturbed by other processes "
-                     f"(more than 10% of their wall time as other CPU): "
-                     f"{', '.join(disturbed) or 'none'}")
+                     f"used {poll:.1f} CPU-seconds. Measured again because other processes "
+                     f"took more than 10% of the wall time (discarded runs): "
+                     f"{', '.join(again) or 'none'}; disturbed runs kept after "
+                     f"{retries} retries: {', '.join(noisy) or 'none'}")
         L.append("\n".join(notes) + "\n")
 
     L.append("## Targets\n")
@@ -591,6 +595,28 @@ def report(info: dict, sizes: list[int], summary: dict, reps: int, elapsed: floa
 
 # --- main -------------------------------------------------------------------------------
 
+def disturbed(r: dict) -> bool:
+    """Other processes took more than 10% of the run's wall time in CPU (0.5 s at least)."""
+    if r.get("timeout") or r.get("skipped") or r.get("wall") is None:
+        return False
+    return (r.get("other_cpu") or 0) > max(0.5, 0.1 * r["wall"])
+
+
+def show(n: int, rep: int, key: str, r: dict) -> None:
+    head = f"[{n:>3} items rep {rep + 1}] {key:16}"
+    if r.get("skipped"):
+        print(f"{head} skipped (timed out before)", flush=True)
+        return
+    state = "TIMEOUT" if r.get("timeout") else f"{r['wall']:.3f}s rc={r['rc']}"
+    mem = f"pss {r.get('tree_pss_mb', 0):.0f}MB maxrss {r.get('maxrss_mb') or 0:.0f}MB"
+    pages = f" pages={r['pages']}" if r.get("pages") else ""
+    slides = f" slides={r['slides']}" if r.get("slides") else ""
+    other = f" other-cpu={r['other_cpu']:.1f}s" if r.get("other_cpu") else ""
+    print(f"{head} {state} {mem}{pages}{slides}{other}", flush=True)
+    if not r.get("timeout") and r.get("rc") not in (0, None):
+        print("    output: " + r["output"][-600:].replace("\n", "\n    "), flush=True)
+
+
 def main() -> None:
     global TIMEOUT
     ap = argparse.ArgumentParser(description="Benchmark reader against its peers.")
@@ -598,6 +624,9 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3, help="repetitions per size (>= 1)")
     ap.add_argument("--timeout", type=float, default=15 * 60, help="seconds per command")
     ap.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
+    ap.add_argument("--retries", type=int, default=2,
+                    help="measure a unit again (at most this often) when other processes "
+                         "used more than 10%% of its wall time in CPU")
     args = ap.parse_args()
     TIMEOUT = args.timeout
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -636,21 +665,16 @@ def main() -> None:
         runs: dict[str, list] = {k: [] for k in TOOLS}
         dead: set[str] = set()        # tools that timed out at this size: not run again
 
+        discarded: dict[str, int] = {k: 0 for k in TOOLS}
+
         def unit_reader(rep):
-            res = size.reader_sequence(rep, dead)
-            for k, v in res.items():
-                runs[k].append(v)
-            return res
+            return size.reader_sequence(rep, dead)
 
         def simple(key, fn):
             def run(rep):
                 if key in dead:
                     return {key: {"timeout": True, "skipped": True}}
-                r = fn(rep)
-                runs[key].append(r)
-                if r.get("timeout"):
-                    dead.add(key)
-                return {key: r}
+                return {key: fn(rep)}
             return run
 
         units = [unit_reader, simple("single", size.single),
@@ -660,28 +684,34 @@ def main() -> None:
         for rep in range(reps):
             order = units[rep % len(units):] + units[:rep % len(units)]
             for unit in order:
-                for key, r in unit(rep).items():
-                    if r.get("skipped"):
-                        print(f"[{n:>3} items rep {rep + 1}] {key:16} skipped (timed out "
-                              "before)", flush=True)
+                for attempt in range(args.retries + 1):
+                    res = unit(rep)
+                    for key, r in res.items():
+                        show(n, rep, key, r)
+                    noisy = [k for k, r in res.items() if disturbed(r)]
+                    if noisy and attempt < args.retries:
+                        print(f"    disturbed by other processes ({', '.join(noisy)}): "
+                              "measuring again", flush=True)
+                        for k in res:
+                            discarded[k] += 1
+                        time.sleep(5)
                         continue
-                    state = "TIMEOUT" if r.get("timeout") else \
-                        f"{r['wall']:.3f}s rc={r['rc']}"
-                    mem = f"pss {r.get('tree_pss_mb', 0):.0f}MB maxrss " \
-                          f"{r.get('maxrss_mb') or 0:.0f}MB"
-                    pages = f" pages={r['pages']}" if r.get("pages") else ""
-                    slides = f" slides={r['slides']}" if r.get("slides") else ""
-                    print(f"[{n:>3} items rep {rep + 1}] {key:16} {state} {mem}{pages}{slides}",
-                          flush=True)
-                    if not r.get("timeout") and r.get("rc") not in (0, None):
-                        print("    output: " + r["output"][-600:].replace("\n", "\n    "),
-                              flush=True)
+                    for key, r in res.items():
+                        if r.get("skipped"):
+                            continue
+                        runs[key].append(r)
+                        if r.get("timeout"):
+                            dead.add(key)
+                    break
         help_runs += len(runs["help"])
         if n == sizes[-1]:
             while help_runs < help_target:     # at least 5 runs of `reader --help` in all
                 runs["help"].append(size.help(100 + help_runs))
                 help_runs += 1
         summary[n] = {k: summarise(v) for k, v in runs.items() if v}
+        for k, count in discarded.items():
+            if k in summary[n]:
+                summary[n][k]["discarded"] = count
         summary[n]["_help_runs"] = runs["help"]
         raw[n] = {k: [{kk: vv for kk, vv in r.items() if kk != "output"} for r in v]
                   for k, v in runs.items()}
@@ -691,7 +721,7 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     info = machine()
     info["load_start"], info["load_end"] = load_start, os.getloadavg()[0]
-    args.out.write_text(report(info, sizes, summary, reps, elapsed), encoding="utf-8")
+    args.out.write_text(report(info, sizes, summary, reps, elapsed, args.retries), encoding="utf-8")
     (WORK / "results.json").write_text(json.dumps({"machine": info, "runs": raw}, indent=1))
     print(f"wrote {args.out} and {WORK / 'results.json'} ({elapsed / 60:.1f} min)")
 

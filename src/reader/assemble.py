@@ -224,16 +224,8 @@ def _merge_font_dictionaries(pdf: pikepdf.Pdf) -> None:
             runs[-1].append(round(widths[gid], 3))
             previous = gid
         canonical.DescendantFonts[0].W = runs
-        lines = [f"<{gid:04x}> <{text.decode()}>" for gid, text in sorted(unicode.items())]
-        cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
-                "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-                "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
-                "1 begincodespacerange <0000> <ffff> endcodespacerange\n")
-        for start in range(0, len(lines), 100):
-            batch = lines[start:start + 100]
-            cmap += f"{len(batch)} beginbfchar\n" + "\n".join(batch) + "\nendbfchar\n"
-        cmap += "endcmap CMapName currentdict /CMap defineresource pop end end\n"
-        canonical.ToUnicode = pikepdf.Stream(pdf, cmap.encode())
+        canonical.ToUnicode = pikepdf.Stream(pdf, _to_unicode(
+            (gid, text.decode()) for gid, text in sorted(unicode.items())))
         descriptor = canonical.DescendantFonts[0].FontDescriptor
         boxes = [f.DescendantFonts[0].FontDescriptor.FontBBox for f in distinct.values()]
         descriptor.FontBBox = pikepdf.Array([min(float(b[0]) for b in boxes),
@@ -242,6 +234,20 @@ def _merge_font_dictionaries(pdf: pikepdf.Pdf) -> None:
                                              max(float(b[3]) for b in boxes)])
         for fonts, name, _ in entries:
             fonts[name] = canonical
+
+
+def _to_unicode(pairs) -> bytes:  # noqa: ANN001
+    """A ToUnicode CMap from (glyph id, UTF-16BE hex) pairs: what makes text extractable."""
+    lines = [f"<{gid:04x}> <{hex_text}>" for gid, hex_text in pairs]
+    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+            "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+            "1 begincodespacerange <0000> <ffff> endcodespacerange\n")
+    for start in range(0, len(lines), 100):
+        batch = lines[start:start + 100]
+        cmap += f"{len(batch)} beginbfchar\n" + "\n".join(batch) + "\nendbfchar\n"
+    cmap += "endcmap CMapName currentdict /CMap defineresource pop end end\n"
+    return cmap.encode()
 
 
 def _union_fonts(fonts: list[bytes]) -> bytes:
@@ -380,20 +386,12 @@ class _StampFont:
             Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=name,
             CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
             FontDescriptor=descriptor, W=widths, CIDToGIDMap=pikepdf.Name.Identity)
-        lines = [f"<{gid:04x}> <{ord(c):04x}>" for c, gid in sorted(self.gids.items(),
-                                                                       key=lambda kv: kv[1])]
-        cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
-                "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-                "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
-                "1 begincodespacerange <0000> <ffff> endcodespacerange\n")
-        for start in range(0, len(lines), 100):
-            batch = lines[start:start + 100]
-            cmap += f"{len(batch)} beginbfchar\n" + "\n".join(batch) + "\nendbfchar\n"
-        cmap += "endcmap CMapName currentdict /CMap defineresource pop end end\n"
+        cmap = _to_unicode((gid, c.encode("utf-16-be").hex()) for c, gid in
+                           sorted(self.gids.items(), key=lambda kv: kv[1]))
         return pikepdf.Dictionary(
             Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=name,
             Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=pikepdf.Array([cid_font]),
-            ToUnicode=pikepdf.Stream(pdf, cmap.encode()))
+            ToUnicode=pikepdf.Stream(pdf, cmap))
 
     def _bytes(self) -> bytes:
         data = io.BytesIO()

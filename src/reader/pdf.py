@@ -1,12 +1,13 @@
 """Stage 3a: the course reader as PDF (Jinja2 HTML + CSS paged media, WeasyPrint).
 
-Each body section (a part title page, an item, the Sources list) is laid out
-as its own WeasyPrint document starting at its known page number; the cover
-and contents are laid out last, numbered in roman, with the real page numbers
-written in. So the body's numbering never depends on the contents' length,
-and the expensive leaders of the contents never meet the body's footnotes.
-The pages are then joined with ``Document.copy`` into one PDF, which keeps
-internal links, one outline and one subset of each font.
+Two ways to the same book. ``render_assembled`` (the default) lays out each
+body section (a part title page, an item, the Sources list) as its own
+WeasyPrint document, cached and in parallel, and has assemble.py join them
+behind the front matter, which is laid out last with the real page numbers.
+So the body's numbering never depends on the contents' length, and the
+expensive leaders of the contents never meet the body's footnotes.
+``render_single`` lays out the whole book as one document: the reference the
+assembled reader is tested against, and the path for tagged PDFs.
 """
 
 from __future__ import annotations
@@ -221,33 +222,6 @@ def anchors_by_page(document) -> dict[str, int]:
     return found
 
 
-def render_chunked(course: Course, theme: Theme, charts: dict[str, str] | None = None,
-                   renderer: Renderer | None = None) -> tuple[Any, PageMap]:
-    """Lay out each body chunk on its own, then the front matter; join into one document."""
-    renderer = renderer or Renderer(course, theme)
-    builder = HtmlBuilder(course, theme, charts if charts is not None else
-                          reader_charts(course, theme))
-    page_map = PageMap()
-    body_docs = []
-    page = 1
-    for chunk in body_chunks(course):
-        html = builder.render([chunk.section()], body_start=page,
-                              first_side="right" if page % 2 else "left")
-        doc = renderer.layout(html)
-        page_map.start[chunk.key] = page + anchors_by_page(doc).get(chunk.key, 0)
-        page_map.pages[chunk.key] = len(doc.pages)
-        body_docs.append(doc)
-        page += len(doc.pages)
-    page_map.body_pages = page - 1
-    toc_pages = {key: str(number) for key, number in page_map.start.items()}
-    front = renderer.layout(builder.render([], front=True, toc_pages=toc_pages))
-    page_map.front_pages = len(front.pages)
-    all_pages = list(front.pages) + [p for d in body_docs for p in d.pages]
-    document = front.copy(all_pages)
-    _set_metadata(document, course)
-    return document, page_map
-
-
 def render_single(course: Course, theme: Theme, charts: dict[str, str] | None = None,
                   renderer: Renderer | None = None) -> tuple[Any, PageMap]:
     """The whole reader as one WeasyPrint document: the reference the chunks must match."""
@@ -293,12 +267,8 @@ def build_timestamp() -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def write_pdf(document, course: Course, renderer_options: dict[str, Any]) -> bytes:
-    return document.write_pdf(**renderer_options)
-
-
-__all__ = ["Renderer", "render_chunked", "render_single", "PageMap", "body_chunks",
-           "reader_charts", "write_pdf"]
+__all__ = ["Renderer", "render_assembled", "render_single", "PageMap", "body_chunks",
+           "reader_charts"]
 
 
 # --- the fast path: cached chunks, rendered in parallel, assembled with pikepdf -------------

@@ -427,6 +427,13 @@ def machine() -> dict:
     return info
 
 
+def source_stamp() -> float:
+    """Newest modification time of reader's source (someone may edit it mid-run)."""
+    return max((f.stat().st_mtime for f in (REPO / "src").rglob("*")
+                if f.is_file() and "__pycache__" not in f.parts),
+               default=0.0)
+
+
 def read_head() -> str:
     """The checked-out commit, read from .git without running git (the tree may be dirty)."""
     git = REPO / ".git"
@@ -453,6 +460,9 @@ def report(info: dict, sizes: list[int], summary: dict, reps: int, elapsed: floa
              f"{reps}` in one session of {elapsed / 60:.1f} minutes; figures are medians "
              "over the repetitions, tools alternating round-robin. See bench/README.md for "
              "what is measured and the caveats.\n")
+    if info.get("source_changed"):
+        L.append("**Warning: reader's source (src/) was modified while this run was going "
+                 "on; the figures mix two versions. Run it again.**\n")
     L.append("## Machine\n")
     L.append("| | |\n|---|---|")
     L.append(f"| CPU | {info['cpu']} |")
@@ -655,6 +665,7 @@ def main() -> None:
         subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     load_start = os.getloadavg()[0]
+    stamp_start = source_stamp()
     started = time.perf_counter()
     raw: dict = {}
     summary: dict = {}
@@ -721,9 +732,11 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     info = machine()
     info["load_start"], info["load_end"] = load_start, os.getloadavg()[0]
+    info["source_changed"] = source_stamp() != stamp_start
     args.out.write_text(report(info, sizes, summary, reps, elapsed, args.retries), encoding="utf-8")
-    (WORK / "results.json").write_text(json.dumps({"machine": info, "runs": raw}, indent=1))
-    print(f"wrote {args.out} and {WORK / 'results.json'} ({elapsed / 60:.1f} min)")
+    raw_file = WORK / f"{args.out.stem}.json"      # RESULTS.md -> bench/work/RESULTS.json
+    raw_file.write_text(json.dumps({"machine": info, "runs": raw}, indent=1))
+    print(f"wrote {args.out} and {raw_file} ({elapsed / 60:.1f} min)")
 
 
 if __name__ == "__main__":

@@ -877,3 +877,35 @@ def test_essay_images_become_picture_slides_with_alt_text(course):
     assert picture._element.nvPicPr.cNvPr.get("descr") == "A map of the grain regions"
     assert picture.left >= 0 and picture.left + picture.width <= prs.slide_width
     assert picture.top + picture.height <= prs.slide_height
+
+
+def test_deck_template_masters_and_layouts_are_used(course):
+    """Like Pandoc's reference-doc: a course may bring its own .pptx design."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    template = Presentation()
+    template.slide_width, template.slide_height = Inches(13.333), Inches(7.5)
+    template.slide_layouts[1].name = "Title and Content"
+    template.slide_layouts[6].name = "Department blank"  # a layout of the department's own
+    from pptx.dml.color import RGBColor
+
+    fill = template.slide_master.background.fill
+    fill.solid()
+    fill.fore_color.rgb = RGBColor(0x12, 0x34, 0x56)
+    template.slides.add_slide(template.slide_layouts[0])  # an example slide, to be dropped
+    (course.root / "templates").mkdir()
+    template.save(course.root / "templates" / "deck.pptx")
+    course.write("e.md", essay("Templated essay", "## One\n\nFirst sentence here."))
+    course.manifest({"title": "Templated", "deck_template": "templates/deck.pptx",
+                     "contents": [{"essay": "e.md"}]})
+    result = run("build", str(course.root))
+    assert result.exit_code == 0, result.output
+    deck = Presentation(str(course.dist / "deck.pptx"))
+    assert "Department blank" in [layout.name for layout in deck.slide_layouts]
+    assert str(deck.slide_master.background.fill.fore_color.rgb) == "123456"
+    assert len(deck.slides) >= 2 and deck.slides[0].slide_layout.name == "Title Slide"
+    assert deck.slide_width == Inches(13.333)
+    assert all(slide.slide_layout.slide_master == deck.slide_master for slide in deck.slides)
+    titles = [s.shapes.title.text for s in deck.slides if s.shapes.title is not None]
+    assert titles[0] == "Templated" and "Templated essay" in titles

@@ -27,31 +27,51 @@ def test_help_and_check_do_not_import_renderers(small_course):
 
 
 def test_watch_rebuilds_and_survives_errors(small_course):
+    import queue
+    import threading
+
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "reader.cli", "watch",
                              str(small_course.root)], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=env)
+    output: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [output.put(line) for line in proc.stdout],
+                     daemon=True).start()
     lines: list[str] = []
 
-    def wait_for(text: str, timeout: float = 90) -> None:
+    def wait_for(text: str, timeout: float = 60, poke=None) -> None:  # noqa: ANN001
         deadline = time.time() + timeout
+        next_poke = time.time() + 5
         while time.time() < deadline:
-            line = proc.stdout.readline()
-            if line:
-                lines.append(line)
-                if text in line:
-                    return
+            try:
+                line = output.get(timeout=0.5)
+            except queue.Empty:
+                if poke is not None and time.time() > next_poke:
+                    poke()  # the watcher may not have been listening yet: save again
+                    next_poke = time.time() + 5
+                continue
+            lines.append(line)
+            if text in line:
+                return
         raise AssertionError(f"never saw {text!r}; got {lines}")
 
     try:
         wait_for("watching")
         target = small_course.root / "s" / "end.md"
-        target.write_text(essay("Conclusion, revised", "It ends here, later."))
-        wait_for("rebuilt")
+
+        def edit() -> None:
+            target.write_text(essay("Conclusion, revised", f"Later. {time.time()}"))
+
+        edit()
+        wait_for("rebuilt", poke=edit)
         assert any("changed: s/end.md" in l for l in lines)
         assert any(" in " in l and l.strip().endswith("s") for l in lines if "rebuilt" in l)
-        (small_course.root / "course.yaml").write_text("title: [broken\n")
-        wait_for("build failed")
+
+        def break_it() -> None:
+            (small_course.root / "course.yaml").write_text(f"title: [broken {time.time()}\n")
+
+        break_it()
+        wait_for("build failed", poke=break_it)
         assert any("course.yaml:" in l for l in lines)
         assert proc.poll() is None, "watch keeps running after a build error"
     finally:

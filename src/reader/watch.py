@@ -47,8 +47,15 @@ def watch(course: Path, class_name: str | None) -> None:
 
     root = find_manifest(course).parent
     rebuild_once(course, class_name)
-    click.echo(f"watching {root} (Ctrl-C to stop)")
-    for changes in watch_changes(root, watch_filter=_relevant(root), debounce=300):
+    ready = False
+    # yield_on_timeout: the first (empty) batch says the watcher is listening.
+    for changes in watch_changes(root, watch_filter=_relevant(root), debounce=300,
+                                 yield_on_timeout=True, rust_timeout=400):
+        if not ready:
+            ready = True
+            click.echo(f"watching {root} (Ctrl-C to stop)")
+        if not changes:
+            continue
         names = sorted({Path(p).resolve().relative_to(root).as_posix() for _, p in changes})
         click.echo(f"changed: {', '.join(names)}")
         rebuild_once(course, class_name)

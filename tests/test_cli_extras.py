@@ -77,3 +77,24 @@ def test_watch_rebuilds_and_survives_errors(small_course):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_deck_built_alongside_the_reader_has_its_page_numbers(small_course):
+    """A plain `reader build` builds the deck in a second process while the reader is laid
+    out; its "Reader p. N" lines are filled in from the finished PDF."""
+    from conftest import deck_slides, pdf_pages
+
+    subprocess.run([sys.executable, "-m", "reader.cli", "build", str(small_course.root)],
+                   check=True, capture_output=True)
+    pages = pdf_pages(small_course.dist / "reader.pdf")
+    seen = 0
+    for slide in deck_slides(small_course.dist / "deck.pptx"):
+        for shape in slide.shapes:
+            if shape.name == "Reader page":
+                number = int(shape.text_frame.text.removeprefix("Reader p. "))
+                label = next(s.text_frame.text for s in slide.shapes if s.name == "Kicker")
+                label = label.split(" · ")[0]
+                assert label.lower() in pages[2 + number - 1].lower()
+                seen += 1
+        assert "[[reader-page" not in slide.notes_slide.notes_text_frame.text
+    assert seen >= 8

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,7 +120,8 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
     theme = theme_for(course.templates, course.root)
     out_dir = out_dir_for(manifest, settings)
     result = BuildResult(out_dir, warnings=list(course.warnings), timings=timings)
-    with terminate_as_interrupt(), build_lock(out_dir), staged(out_dir) as staging:
+    with terminate_as_interrupt(), build_lock(out_dir), staged(out_dir) as staging, \
+            DeckInBackground(course, theme, out_dir, "pptx" in settings.outputs) as deck_job:
         from . import pdf
 
         renderer = pdf.Renderer(course, theme)
@@ -140,16 +143,8 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
             result.outputs.append(staging.write("reader.pdf", data))
         if "pptx" in settings.outputs:
             report.stage("deck")
-            from .deck import build_deck
-
-            prs = build_deck(course, theme, page_map)
-            result.slides = len(prs.slides)
-            _core_properties(prs, course)
-            import io
-
-            buffer = io.BytesIO()
-            prs.save(buffer)
-            result.outputs.append(staging.write("deck.pptx", normalise_zip(buffer.getvalue())))
+            deck, result.slides = deck_job.result(page_map)
+            result.outputs.append(staging.write("deck.pptx", deck))
             lap("deck")
         from .permissions import permissions_csv
 
@@ -165,6 +160,97 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
             record = {"signature": signature, "outputs": sizes}
             staging.write(STAMP, json.dumps(record).encode())
     return result
+
+
+PAGE_TOKEN = re.compile(rb"\[\[reader-page:([A-Za-z0-9_-]+)\]\]")
+
+
+def deck_bytes(course: Course, theme, page_map) -> tuple[bytes, int]:  # noqa: ANN001
+    """The deck as .pptx bytes; ``page_map=None`` leaves page tokens to fill in later."""
+    import io
+
+    from .deck import build_deck
+
+    prs = build_deck(course, theme, page_map)
+    _core_properties(prs, course)
+    buffer = io.BytesIO()
+    prs.save(buffer)
+    return buffer.getvalue(), len(prs.slides)
+
+
+def fill_reader_pages(data: bytes, page_map) -> bytes:  # noqa: ANN001
+    """Write the reader's real page numbers over the deck's tokens (see DeckInBackground)."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename.endswith(".xml") and b"[[reader-page:" in body:
+                body = PAGE_TOKEN.sub(lambda m: str(page_map.start[m.group(1).decode()]).encode(),
+                                      body)
+            target.writestr(info, body)
+    return out.getvalue()
+
+
+class DeckInBackground:
+    """Builds the deck in a forked process while the reader is laid out.
+
+    The deck needs the reader's page numbers only for its "Reader p. N" lines,
+    so the child writes tokens there and the parent fills them in from the
+    PDF's page map: the two stages overlap on two cores. Where forking is not
+    safe (a threaded host, a worker process) the deck is built afterwards.
+    """
+
+    def __init__(self, course: Course, theme, out_dir: Path, wanted: bool):  # noqa: ANN001
+        self.course, self.theme, self.out_dir, self.wanted = course, theme, out_dir, wanted
+        self.process = None
+        self.path = out_dir / f".deck.pptx.tmp-{os.getpid()}-child"
+
+    def __enter__(self) -> "DeckInBackground":
+        import multiprocessing
+        import threading
+
+        can_fork = (self.wanted and threading.active_count() == 1 and
+                    not multiprocessing.current_process().daemon)
+        if can_fork:
+            import pptx  # noqa: F401  (imported once, before the fork)
+
+            context = multiprocessing.get_context("fork")
+            self.process = context.Process(target=self._child, daemon=True)
+            self.process.start()
+        return self
+
+    def _child(self) -> None:
+        from .pdf import _worker_signals
+
+        _worker_signals()
+        data, slides = deck_bytes(self.course, self.theme, None)
+        temp = self.path.with_name(self.path.name + "-part")
+        temp.write_bytes(slides.to_bytes(4, "big") + data)
+        os.replace(temp, self.path)
+
+    def result(self, page_map) -> tuple[bytes, int]:  # noqa: ANN001
+        if self.process is not None:
+            self.process.join()
+            if self.process.exitcode == 0 and self.path.exists():
+                raw = self.path.read_bytes()
+                slides, data = int.from_bytes(raw[:4], "big"), raw[4:]
+                return normalise_zip(fill_reader_pages(data, page_map)), slides
+        data, slides = deck_bytes(self.course, self.theme, page_map)
+        return normalise_zip(data), slides
+
+    def __exit__(self, *exc) -> None:  # noqa: ANN002
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+        for path in (self.path, self.path.with_name(self.path.name + "-part")):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
 
 
 def _core_properties(prs, course: Course) -> None:

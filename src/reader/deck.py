@@ -198,7 +198,10 @@ class DeckBuilder:
         slide.notes_slide.notes_text_frame.text = CONTROL.sub("", text)
 
     def _reader_page(self, item_or_part) -> str:
-        if self.page_map is None or item_or_part.anchor not in self.page_map.start:
+        """"Reader p. N"; without a page map yet, a token the build fills in later."""
+        if self.page_map is None:
+            return f"Reader p. [[reader-page:{item_or_part.anchor}]]"
+        if item_or_part.anchor not in self.page_map.start:
             return ""
         return f"Reader p. {self.page_map.start[item_or_part.anchor]}"
 

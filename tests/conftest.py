@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import textwrap
 from pathlib import Path
 
@@ -101,6 +100,19 @@ def small_course(course: Course) -> Course:
             {"essay": "s/end.md"},
         ]})
     return course
+
+
+def good_dist(course: "Course", saved: dict, factory, label: str) -> None:  # noqa: ANN001
+    """Give ``course`` a previous good dist/: built once per worker, then copied."""
+    import shutil
+
+    if label not in saved:
+        result = run("build", str(course.root))
+        assert result.exit_code == 0, result.output
+        saved[label] = factory.mktemp(label) / "dist"
+        shutil.copytree(course.dist, saved[label])
+    else:
+        shutil.copytree(saved[label], course.dist)
 
 
 def run(*args: str, cwd: Path | None = None):

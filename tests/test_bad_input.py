@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import Course, run, snapshot
+from conftest import Course, good_dist, run, snapshot
 
 # The small course's manifest written out by hand, so the cases can name its lines.
 MANIFEST_LINES = [
@@ -68,14 +67,7 @@ _BASELINE: dict[str, Path] = {}
 @pytest.fixture
 def built(small_course: Course, tmp_path_factory) -> Course:  # noqa: ANN001
     small_course.manifest(manifest())
-    if "dist" not in _BASELINE:
-        result = run("build", str(small_course.root))
-        assert result.exit_code == 0, result.output
-        saved = tmp_path_factory.mktemp("baseline") / "dist"
-        shutil.copytree(small_course.dist, saved)
-        _BASELINE["dist"] = saved
-    else:
-        shutil.copytree(_BASELINE["dist"], small_course.dist)
+    good_dist(small_course, _BASELINE, tmp_path_factory, "baseline")
     assert (small_course.dist / "reader.pdf").is_file()
     assert (small_course.dist / "deck.pptx").is_file()
     return small_course

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import essay, excerpt, pdf_outline, pdf_pages, run
+from conftest import essay, pdf_outline, pdf_pages, run
 
 
 def _normal(text: str) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import (Course, deck_slides, essay, excerpt, notes_text, pdf_pages, run,
+from conftest import (Course, deck_slides, good_dist, essay, excerpt, notes_text, pdf_pages, run,
                       slide_text, snapshot)
 
 MARKER = "TOPSECRET-9f3a"
@@ -75,14 +75,7 @@ _BASELINE: dict[str, Path] = {}
 def built(course: Course, secrets: Secrets, tmp_path_factory) -> Course:  # noqa: ANN001
     """A one-essay course with a good build in dist/ (built once per worker, then copied)."""
     one_essay(course, "A harmless paragraph.\n")
-    if "dist" not in _BASELINE:
-        result = run("build", str(course.root))
-        assert result.exit_code == 0, result.output
-        saved = tmp_path_factory.mktemp("contained-baseline") / "dist"
-        shutil.copytree(course.dist, saved)
-        _BASELINE["dist"] = saved
-    else:
-        shutil.copytree(_BASELINE["dist"], course.dist)
+    good_dist(course, _BASELINE, tmp_path_factory, "contained-baseline")
     return course
 
 

@@ -7,7 +7,6 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .errors import CourseError, Problem
 from .manifest import Manifest, Settings, load_manifest

@@ -8,11 +8,9 @@ PDF's actual layout (the PageMap), so the two outputs always agree.
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
@@ -20,7 +18,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
-from pptx.util import Emu, Inches, Pt
+from pptx.util import Inches, Pt
 
 from .content import split_sentences
 from .paths import CONTROL

@@ -17,8 +17,8 @@ from typing import Any
 from .content import Document, has_image, parse_markdown_file, render_inline, typographic
 from .errors import CourseError, Location, Problem, Problems
 from .manifest import ItemRef, Manifest, PartRef, Settings
-from .paths import CONTROL, course_relative, read_text, resolve_in_course
-from .yamlsource import (Field, Invalid, YamlSource, YList, YMap, check_mapping, choice,
+from .paths import CONTROL, read_text, resolve_in_course
+from .yamlsource import (Field, Invalid, YamlSource, YMap, check_mapping, choice,
                          describe, list_of, text)
 
 LABELS = {"essay": "Essay", "excerpt": "Reading", "table": "Table", "questions": "Questions"}

@@ -332,7 +332,7 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
     import weasyprint
 
     from . import __version__
-    from .assemble import ChunkPdf, Furniture, Outline, assemble
+    from .assemble import ChunkPdf, Furniture, assemble
     from .cache import FORMAT, ChunkCache
 
     global _WORKER

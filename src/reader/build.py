@@ -24,8 +24,6 @@ class Progress:
         pass
 
 
-Report = Progress
-
 
 STAMP = ".reader-build.json"
 _IGNORED = {"dist", ".reader-cache", ".git", "__pycache__", ".hypothesis", ".pytest_cache"}
@@ -102,8 +100,12 @@ def load_course(manifest: Manifest, settings: Settings, strict: bool = False) ->
 
 
 def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = False,
-                  report: Progress | None = None, signature: str | None = None) -> BuildResult:
-    """Render one variant's reader and deck; replace dist files only if all succeeded."""
+                  report: Progress | None = None, signature: str | None = None,
+                  course: Course | None = None) -> BuildResult:
+    """Render one variant's reader and deck; replace dist files only if all succeeded.
+
+    ``course``: the variant's model when the caller has already loaded (validated) it.
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -114,7 +116,7 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
         clock = now
 
     report = report or Progress()
-    course = load_course(manifest, settings, strict)
+    course = course or load_course(manifest, settings, strict)
     lap("model")
     theme = theme_for(course.templates, course.root)
     out_dir = out_dir_for(manifest, settings)
@@ -295,14 +297,13 @@ def build(target: Path, *, class_name: str | None = None, all_classes: bool = Fa
                          for s, sig in zip(settings_list, signatures)):
         return [BuildResult(out_dir_for(manifest, s), skipped=True) for s in settings_list]
     # Validate every variant before rendering any: a broken class stops the build early.
-    for settings in settings_list:
-        load_course(manifest, settings, strict)
+    courses = [load_course(manifest, settings, strict) for settings in settings_list]
     if len(settings_list) > 1:
         from .parallel import build_parallel
 
         return build_parallel(manifest, settings_list, signatures, strict=strict)
-    return [build_variant(manifest, s, strict=strict, report=report, signature=sig)
-            for s, sig in zip(settings_list, signatures)]
+    return [build_variant(manifest, s, strict=strict, report=report, signature=sig, course=c)
+            for s, sig, c in zip(settings_list, signatures, courses)]
 
 
 def check(target: Path, strict: bool = False) -> tuple[Manifest, list[Course]]:

@@ -118,11 +118,11 @@ class HtmlBuilder:
 
     def render(self, sections: list[dict], *, front: bool = False,
                toc_pages: dict[str, str] | None = None, body_start: int | None = None,
-               first_side: str = "right", extra_css: str = "") -> str:
+               extra_css: str = "") -> str:
         try:
             return self.template.render(
                 course=self.course, sections=sections, front=front, toc_pages=toc_pages,
-                body_start=body_start, first_side=first_side, charts=self.charts,
+                body_start=body_start, charts=self.charts,
                 theme_css=self.theme_css + "\n" + extra_css)
         except TemplateError as exc:
             raise _template_error(exc, self.theme) from None
@@ -410,7 +410,6 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
     front = renderer.layout(builder.render([], front=True, toc_pages=toc_pages))
     page_map.front_pages = len(front.pages)
     front_links = _merged_links(front)
-    _set_metadata(front, course)
     front_pdf = front.write_pdf(**renderer.options())
     settings = course.settings
     font = theme.font_file(theme.tokens["fonts"]["heading"]) or \

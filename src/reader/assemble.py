@@ -17,6 +17,9 @@ import hashlib
 import io
 import logging
 import struct
+from itertools import compress
+from operator import ne
+from typing import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -263,22 +266,26 @@ def _union_fonts(fonts: list[bytes]) -> bytes:
     parsed = [TTFont(io.BytesIO(data), lazy=True) for data in fonts]
     if any("glyf" not in f.reader.keys() or "loca" not in f.reader.keys() for f in parsed):
         raise ValueError("not a TrueType-outline font")
-    tables = [_glyph_table(f) for f in parsed]
-    count = max(len(glyphs) for glyphs, _ in tables)
+    tables = [_GlyphTable(f) for f in parsed]
+    count = max(t.count for t in tables)
+    provider: list[_GlyphTable | None] = [None] * count   # the first subset with the glyph
+    for table in tables:
+        for gid in table.nonempty():
+            if provider[gid] is None:
+                provider[gid] = table
     glyf = bytearray()
     loca = [0]
     metrics = []
     for gid in range(count):
-        data, advance = b"", None
-        for glyphs, hmetrics in tables:
-            if gid < len(glyphs) and glyphs[gid]:
-                data, advance = glyphs[gid], hmetrics[gid]
-                break
-        if advance is None:
-            advance = next((h[gid] for g, h in tables if gid < len(h)), (0, 0))
+        table = provider[gid]
+        if table is not None:
+            data = table.glyph(gid)
+        else:
+            data = b""
+            table = next(t for t in tables if gid < t.count)
         glyf += data + b"\0" * (-len(data) % 4)
         loca.append(len(glyf))
-        metrics.append(advance)
+        metrics.append(table.metric(gid))
     base = parsed[0]
     out = TTFont(sfntVersion=base.sfntVersion, recalcBBoxes=False, recalcTimestamp=False)
     for tag in base.reader.keys():
@@ -304,27 +311,38 @@ def _union_fonts(fonts: list[bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _glyph_table(font: TTFont) -> tuple[list[bytes], list[tuple[int, int]]]:
-    """Each glyph's raw bytes and (advance, left side bearing), by glyph id."""
-    head = font.reader["head"]
-    long_offsets = struct.unpack(">h", head[50:52])[0] == 1
-    count = struct.unpack(">H", font.reader["maxp"][4:6])[0]
-    raw_loca = font.reader["loca"]
-    if long_offsets:
-        offsets = struct.unpack(f">{count + 1}I", raw_loca[: 4 * (count + 1)])
-    else:
-        offsets = [2 * o for o in struct.unpack(f">{count + 1}H", raw_loca[: 2 * (count + 1)])]
-    raw_glyf = font.reader["glyf"]
-    glyphs = [bytes(raw_glyf[offsets[i]:offsets[i + 1]]) for i in range(count)]
-    long_metrics = struct.unpack(">H", font.reader["hhea"][34:36])[0]
-    raw_hmtx = font.reader["hmtx"]
-    metrics = [struct.unpack(">Hh", raw_hmtx[4 * i: 4 * i + 4]) for i in range(long_metrics)]
-    last_advance = metrics[-1][0] if metrics else 0
-    base = 4 * long_metrics
-    for i in range(count - long_metrics):
-        bearing = struct.unpack(">h", raw_hmtx[base + 2 * i: base + 2 * i + 2])[0]
-        metrics.append((last_advance, bearing))
-    return glyphs, metrics
+class _GlyphTable:
+    """One subset's glyphs by id, read straight from its glyf, loca and hmtx tables."""
+
+    def __init__(self, font: TTFont):
+        self.count = struct.unpack(">H", font.reader["maxp"][4:6])[0]
+        long_offsets = struct.unpack(">h", font.reader["head"][50:52])[0] == 1
+        raw_loca = font.reader["loca"]
+        if long_offsets:
+            self.offsets = struct.unpack(f">{self.count + 1}I", raw_loca[: 4 * (self.count + 1)])
+            self.scale = 1
+        else:  # short offsets are stored halved; comparing them needs no doubling
+            self.offsets = struct.unpack(f">{self.count + 1}H", raw_loca[: 2 * (self.count + 1)])
+            self.scale = 2
+        self.glyf = font.reader["glyf"]
+        self.long_metrics = min(self.count, struct.unpack(">H", font.reader["hhea"][34:36])[0])
+        bearings_only = self.count - self.long_metrics
+        self.hmtx = struct.unpack(">" + "Hh" * self.long_metrics + "h" * bearings_only,
+                                  font.reader["hmtx"][: 4 * self.long_metrics + 2 * bearings_only])
+
+    def nonempty(self) -> Iterator[int]:
+        offsets = self.offsets
+        return compress(range(self.count), map(ne, offsets[1:], offsets[:-1]))
+
+    def glyph(self, gid: int) -> bytes:
+        return bytes(self.glyf[self.scale * self.offsets[gid]: self.scale * self.offsets[gid + 1]])
+
+    def metric(self, gid: int) -> tuple[int, int]:
+        """(advance width, left side bearing); past the long metrics the last advance repeats."""
+        if gid < self.long_metrics:
+            return self.hmtx[2 * gid], self.hmtx[2 * gid + 1]
+        advance = self.hmtx[2 * self.long_metrics - 2] if self.long_metrics else 0
+        return advance, self.hmtx[self.long_metrics + gid]
 
 
 # --- furniture: running heads and folios ---------------------------------------------------
@@ -333,7 +351,8 @@ class _StampFont:
     """The heading face, subset to what the furniture needs, as a Type0 PDF font."""
 
     def __init__(self, path: Path, texts: set[str]):
-        self.font = TTFont(str(path), recalcTimestamp=False)
+        self.path = path
+        self.font = TTFont(str(path), recalcTimestamp=False, lazy=True)
         self.cmap = self.font.getBestCmap()
         self.upem = self.font["head"].unitsPerEm
         self.hmtx = self.font["hmtx"]
@@ -363,7 +382,10 @@ class _StampFont:
                                  name_IDs=["*"], drop_tables=["GSUB", "GPOS", "kern"])
         subsetter = subset.Subsetter(options)
         subsetter.populate(gids=sorted(set(self.gids.values())))
-        font = TTFont(io.BytesIO(self._bytes()), recalcTimestamp=False)
+        font = TTFont(io.BytesIO(self.path.read_bytes()), recalcTimestamp=False, lazy=True)
+        for tag in ("GSUB", "GPOS", "GDEF", "kern"):  # unread, or the subsetter decodes them
+            if tag in font:
+                del font[tag]
         subsetter.subset(font)
         data = io.BytesIO()
         font.save(data)
@@ -392,11 +414,6 @@ class _StampFont:
             Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=name,
             Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=pikepdf.Array([cid_font]),
             ToUnicode=pikepdf.Stream(pdf, cmap))
-
-    def _bytes(self) -> bytes:
-        data = io.BytesIO()
-        self.font.save(data)
-        return data.getvalue()
 
 
 def _stamp(pdf: pikepdf.Pdf, plan: list[tuple[int, int, str | None]], geometry: Geometry,

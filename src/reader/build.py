@@ -125,10 +125,10 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
             DeckInBackground(course, theme, out_dir, "pptx" in settings.outputs) as deck_job:
         from . import pdf
 
-        renderer = pdf.Renderer(course, theme)
         report.stage(f"reader: {len(course.items)} items")
         if settings.pdf_variant:
             # Tagged and archival PDFs keep one structure tree: one document, no assembly.
+            renderer = pdf.Renderer(course, theme)
             document, page_map = pdf.render_single(course, theme, renderer=renderer)
             data = document.write_pdf(**renderer.options())
             result.pages = len(document.pages)
@@ -138,7 +138,7 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
             cores = os.cpu_count() or 1
             jobs = max(1, cores - 1) if deck_job.process is not None else cores
             data, page_map, stats = pdf.render_assembled(
-                course, theme, cache_folder=manifest.root / ".reader-cache", renderer=renderer,
+                course, theme, cache_folder=manifest.root / ".reader-cache",
                 progress=report.step, jobs=jobs)
             result.cache = stats
             result.pages = page_map.front_pages + page_map.body_pages

@@ -27,8 +27,10 @@ class CacheStats:
 
 
 class ChunkCache:
-    def __init__(self, folder: Path | None):
-        self.folder = folder / "chunks" if folder else None
+    """Entries of one kind ('chunks', 'front', 'geometry'...) under ``folder/kind``."""
+
+    def __init__(self, folder: Path | None, kind: str = "chunks"):
+        self.folder = folder / kind if folder else None
         self.stats = CacheStats()
 
     def get(self, key: str) -> tuple[bytes, dict] | None:
@@ -43,7 +45,7 @@ class ChunkCache:
             data = pdf_path.read_bytes()
             valid = (meta.get("format") == FORMAT and meta.get("key") == key and
                      hashlib.sha256(data).hexdigest() == meta.get("sha256") and
-                     isinstance(meta.get("pages"), int) and meta["pages"] > 0)
+                     (not data or isinstance(meta.get("pages"), int) and meta["pages"] > 0))
         except (OSError, ValueError):
             valid = False
         if not valid:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -170,6 +171,7 @@ class Renderer:
 
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         logging.getLogger("fontTools").setLevel(logging.ERROR)
+        _parse_array_types_once()
         self.weasyprint = weasyprint
         self.course = course
         self.theme = theme
@@ -205,13 +207,46 @@ class Renderer:
                 **self.options()))
 
     def options(self) -> dict[str, Any]:
-        variant = self.course.settings.pdf_variant
-        opts: dict[str, Any] = {"dpi": 300, "jpeg_quality": 90}
-        if variant:
-            opts["pdf_variant"] = variant
-            if variant.startswith("pdf/ua"):
-                opts["pdf_tags"] = True
-        return opts
+        return pdf_options(self.course)
+
+
+def pdf_options(course: Course) -> dict[str, Any]:
+    variant = course.settings.pdf_variant
+    opts: dict[str, Any] = {"dpi": 300, "jpeg_quality": 90}
+    if variant:
+        opts["pdf_variant"] = variant
+        if variant.startswith("pdf/ua"):
+            opts["pdf_tags"] = True
+    return opts
+
+
+_ARRAY_TYPE = re.compile(r"^\s*([A-Za-z_][\w ]*?)\s*\[\s*(\d+)\s*\]\s*$")
+
+
+def _parse_array_types_once() -> None:
+    """Stop WeasyPrint's font subsetting from re-parsing a C type for every array length.
+
+    WeasyPrint 70 allocates glyph-id arrays as ``ffi.new(f"hb_codepoint_t[{n}]", ...)``.
+    cffi caches parsed types by their spelling, so every new length is parsed
+    again with pycparser (about 6 ms): a worker laying out hundreds of chunks
+    spent 10-20 % of its PDF writing there. ``T[]`` with the same initialiser
+    gives the same array and is parsed once. Only that exact form is rewritten.
+    """
+    from weasyprint.text.ffi import ffi
+
+    if getattr(ffi.new, "_reader_patched", False):
+        return
+    original = ffi.new
+
+    def new(cdecl, init=None):  # noqa: ANN001, ANN202
+        if init is not None and isinstance(cdecl, str):
+            match = _ARRAY_TYPE.match(cdecl)
+            if match and hasattr(init, "__len__") and len(init) == int(match.group(2)):
+                return original(match.group(1) + "[]", init)
+        return original(cdecl, init)
+
+    new._reader_patched = True  # type: ignore[attr-defined]
+    ffi.new = new
 
 
 def anchors_by_page(document) -> dict[str, int]:
@@ -322,28 +357,71 @@ def chunk_css(geometry) -> str:  # noqa: ANN001
             f"@page :right {{ margin: {top}pt {right}pt {bottom}pt {left}pt }}")
 
 
+class _LazyRenderer:
+    """The Renderer, made on first use: a rebuild that lays nothing out never imports
+    WeasyPrint (0.4 s) nor parses the stylesheets."""
+
+    def __init__(self, course: Course, theme: Theme, renderer: Renderer | None):
+        self.course, self.theme, self.renderer = course, theme, renderer
+
+    def get(self) -> Renderer:
+        if self.renderer is None:
+            self.renderer = Renderer(self.course, self.theme)
+        return self.renderer
+
+
+def _base_fingerprint(course: Course, theme: Theme) -> str:
+    """What every cached layout depends on besides its own HTML."""
+    import hashlib
+    from importlib.metadata import version
+
+    from . import __version__
+    from .cache import FORMAT
+
+    return hashlib.sha256(
+        f"{__version__}|{FORMAT}|{version('weasyprint')}|{theme.fingerprint()}|"
+        f"{pdf_options(course)}".encode()).hexdigest()
+
+
+def _cached_geometry(lazy: _LazyRenderer, builder: HtmlBuilder, folder: Path | None,
+                     base: str):
+    """The page geometry, probed once per theme and paper (a 2-page layout otherwise)."""
+    import hashlib
+
+    from .assemble import Geometry
+    from .cache import ChunkCache
+
+    cache = ChunkCache(folder, "geometry")
+    key = hashlib.sha256((base + builder.render([], front=False)).encode()).hexdigest()
+    hit = cache.get(key)
+    if hit is not None:
+        try:
+            g = hit[1]["geometry"]
+            return Geometry(float(g[0]), float(g[1]), tuple(map(float, g[2])),
+                            tuple(map(float, g[3])))
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass
+    geometry = probe_geometry(lazy.get(), builder)
+    cache.put(key, b"", {"geometry": [geometry.width, geometry.height, list(geometry.right),
+                                      list(geometry.left)]})
+    return geometry
+
+
 def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = None,
                      jobs: int | None = None, renderer: Renderer | None = None,
                      progress: Callable[[int, int, str], None] | None = None):
     """The reader as independently laid-out, cached chunks; returns (pdf, PageMap, stats)."""
     import hashlib
-    import multiprocessing
 
-    import weasyprint
+    from .cache import ChunkCache
 
-    from . import __version__
-    from .assemble import ChunkPdf, Furniture, assemble
-    from .cache import FORMAT, ChunkCache
-
-    global _WORKER
-    renderer = renderer or Renderer(course, theme)
+    lazy = _LazyRenderer(course, theme, renderer)
     placeholders = chart_placeholders(course, theme)
     builder = HtmlBuilder(course, theme, placeholders)
-    geometry = probe_geometry(renderer, builder)
+    base = _base_fingerprint(course, theme)
+    geometry = _cached_geometry(lazy, builder, cache_folder, base)
     extra = chunk_css(geometry)
-    fingerprint = hashlib.sha256(
-        f"{__version__}|{FORMAT}|{weasyprint.__version__}|{theme.fingerprint()}|{extra}|"
-        f"{renderer.options()}".encode()).hexdigest()
+    fingerprint = hashlib.sha256(f"{base}|{extra}".encode()).hexdigest()
     cache = ChunkCache(cache_folder)
     chunks = body_chunks(course)
     htmls = [builder.render([c.section()], extra_css=extra) for c in chunks]
@@ -360,37 +438,65 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
             results[key] = (data, meta["pages"], anchors)
             cache.stats.reused.append(key)
     html_by_key = dict(zip(keys, htmls))
-    _WORKER = renderer
-    jobs = jobs or os.cpu_count() or 1
     todo = [html_by_key[k] for k in missing]
     if placeholders and any(p in html for html in todo for p in placeholders.values()):
         svgs = reader_charts(course, theme)  # matplotlib only when a chart is laid out
         for anchor, mark in placeholders.items():
             todo = [html.replace(mark, svgs[anchor]) for html in todo]
-    import threading
-
-    # Fork only from a plain single-threaded process: not inside a variant's worker (no
-    # grandchildren) nor a threaded host (a fork there can inherit a held lock).
-    can_fork = not multiprocessing.current_process().daemon and threading.active_count() == 1
-    if len(todo) >= 4 and jobs > 1 and can_fork:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(todo)), initializer=_worker_signals) as pool:
-            rendered = []
-            for result in pool.imap(_render_chunk, todo, chunksize=1):
-                rendered.append(result)
-                if progress:
-                    progress(len(rendered), len(todo), "items laid out")
-    else:
-        rendered = []
-        for html in todo:
-            rendered.append(_render_chunk(html))
-            if progress:
-                progress(len(rendered), len(todo), "items laid out")
+    rendered = _lay_out(lazy, todo, jobs or os.cpu_count() or 1, progress)
     for key, (data, pages, anchors) in zip(missing, rendered):
         results[key] = (data, pages, anchors)
         cache.put(key, data, {"pages": pages, "anchors": anchors})
         cache.stats.rendered.append(key)
-    # Page numbers are now known: the contents, then the assembly.
+    page_map, pieces, duplex = _place(course, chunks, keys, results)
+    front_pdf, front_meta = _front_matter(lazy, builder, cache_folder, fingerprint, page_map)
+    page_map.front_pages = front_meta["pages"]
+    return _assemble(course, theme, front_pdf, front_meta, pieces, geometry, duplex,
+                     page_map), page_map, cache.stats
+
+
+def _lay_out(lazy: _LazyRenderer, todo: list[str], jobs: int,
+             progress: Callable[[int, int, str], None] | None) -> list[tuple[bytes, int, dict]]:
+    """Lay out chunks: the first in this process, the rest in a fork pool if worth it.
+
+    The first layout warms what every later one reuses (cffi's parsed C types,
+    hyphenation dictionaries, loaded faces), so forked workers inherit it
+    instead of each paying for it again.
+    """
+    import multiprocessing
+    import threading
+
+    global _WORKER
+    if not todo:
+        return []
+    _WORKER = lazy.get()
+    rendered = [_render_chunk(todo[0])]
+    if progress:
+        progress(1, len(todo), "items laid out")
+    rest = todo[1:]
+    # Fork only from a plain single-threaded process: not inside a variant's worker (no
+    # grandchildren) nor a threaded host (a fork there can inherit a held lock).
+    can_fork = not multiprocessing.current_process().daemon and threading.active_count() == 1
+    if len(rest) >= 3 and jobs > 1 and can_fork:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(rest)), initializer=_worker_signals) as pool:
+            for result in pool.imap(_render_chunk, rest, chunksize=1):
+                rendered.append(result)
+                if progress:
+                    progress(len(rendered), len(todo), "items laid out")
+    else:
+        for html in rest:
+            rendered.append(_render_chunk(html))
+            if progress:
+                progress(len(rendered), len(todo), "items laid out")
+    return rendered
+
+
+def _place(course: Course, chunks: list[Chunk], keys: list[str],
+           results: dict[str, tuple[bytes, int, dict]]):
+    """Page numbers, now that every chunk's length is known (duplex parts on odd pages)."""
+    from .assemble import ChunkPdf
+
     page_map = PageMap()
     duplex = {c.key for c in chunks if c.kind == "part"} if course.settings.duplex else set()
     folio = 1
@@ -406,26 +512,58 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
             (chunk.item.title_text if chunk.item else "")
         pieces.append(ChunkPdf(chunk.key, data, pages, anchors, head))
     page_map.body_pages = folio - 1
+    return page_map, pieces, duplex
+
+
+def _front_matter(lazy: _LazyRenderer, builder: HtmlBuilder, folder: Path | None,
+                  fingerprint: str, page_map: PageMap) -> tuple[bytes, dict]:
+    """Cover and contents, laid out last with the real page numbers; cached by their HTML,
+    so an edit that moves no page number reuses them."""
+    import hashlib
+
+    from .cache import ChunkCache
+
     toc_pages = {key: str(number) for key, number in page_map.start.items()}
-    front = renderer.layout(builder.render([], front=True, toc_pages=toc_pages))
-    page_map.front_pages = len(front.pages)
-    front_links = _merged_links(front)
-    front_pdf = front.write_pdf(**renderer.options())
+    html = builder.render([], front=True, toc_pages=toc_pages)
+    key = hashlib.sha256((fingerprint + "|front|" + html).encode()).hexdigest()
+    cache = ChunkCache(folder, "front")
+    hit = cache.get(key)
+    if hit is not None and isinstance(hit[1].get("links"), list):
+        return hit
+    renderer = lazy.get()
+    front = renderer.layout(html)
+    meta = {"pages": len(front.pages),
+            "links": [[n, target, list(rect)] for n, target, rect in _merged_links(front)],
+            "contents_page": next((n for n, p in enumerate(front.pages)
+                                   if "contents" in p.anchors), 1)}
+    data = front.write_pdf(**renderer.options())
+    cache.put(key, data, meta)
+    return data, meta
+
+
+def _assemble(course: Course, theme: Theme, front_pdf: bytes, front_meta: dict, pieces: list,
+              geometry, duplex: set[str], page_map: PageMap) -> bytes:  # noqa: ANN001
+    from importlib.metadata import version
+
+    from . import __version__
+    from .assemble import Furniture, assemble
+
     settings = course.settings
     font = theme.font_file(theme.tokens["fonts"]["heading"]) or \
         theme.font_file("Carlito")
-    outline = _outline_entries(course, page_map, front)
+    outline = _outline_entries(course, page_map, front_meta["contents_page"])
+    links = [(n, target, tuple(rect)) for n, target, rect in front_meta["links"]]
     data, _ = assemble(
-        front_pdf, front_links, pieces, geometry=geometry, furniture=Furniture(font),
+        front_pdf, links, pieces, geometry=geometry, furniture=Furniture(font),
         course_title=settings.title, duplex_breaks=duplex, outline=outline,
         metadata={"Title": settings.title, "Author": settings.instructor or "",
                   "Subject": settings.subtitle or "",
                   "Keywords": ", ".join(k for k in (settings.course, settings.term) if k),
                   "Creator": "reader", "Producer": f"reader {__version__} (WeasyPrint "
-                                                    f"{weasyprint.__version__}, pikepdf)",
+                                                    f"{version('weasyprint')}, pikepdf)",
                   **_dates()},
         lang=settings.lang)
-    return data, page_map, cache.stats
+    return data
 
 
 def _merged_links(document) -> list[tuple[int, str, tuple]]:  # noqa: ANN001
@@ -453,12 +591,11 @@ def _dates() -> dict[str, str]:
     return {"CreationDate": pdf_date, "ModDate": pdf_date}
 
 
-def _outline_entries(course: Course, page_map: PageMap, front) -> list:  # noqa: ANN001
+def _outline_entries(course: Course, page_map: PageMap, toc_page: int) -> list:
     """Contents, parts with their items, loose items, Sources: as the single document has."""
     from .assemble import Outline
 
     offset = page_map.front_pages - 1
-    toc_page = next((n for n, p in enumerate(front.pages) if "contents" in p.anchors), 1)
     entries = [Outline("Contents", toc_page)]
     for entry in course.entries:
         if isinstance(entry, Part):

@@ -250,6 +250,9 @@ def parse_reader(output: str) -> dict:
     m = re.search(r"chunks: (\d+) laid out, (\d+) reused, (\d+) discarded", output)
     if m:
         found["chunks"] = f"{m.group(1)} laid out / {m.group(2)} reused"
+    m = re.search(r"slides: (\d+) items' slides made, (\d+) reused", output)
+    if m:
+        found["slide_groups"] = f"{m.group(1)} items' slides made / {m.group(2)} reused"
     m = re.search(r"\((\d+) pages, (\d+) slides\)", output)
     if m:
         found["reported_pages"], found["reported_slides"] = int(m.group(1)), int(m.group(2))
@@ -528,6 +531,8 @@ def report(info: dict, sizes: list[int], summary: dict, reps: int, elapsed: floa
                 extra.append(f"stages (median of `-v` timings): {stages}")
             if s.get("chunks"):
                 extra.append(f"chunks: {s['chunks']}")
+            if s.get("slide_groups"):
+                extra.append(f"deck: {s['slide_groups']}")
             if s.get("up_to_date"):
                 extra.append("reported \"up to date\"")
             if s.get("reported_pages") is not None:

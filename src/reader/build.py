@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import CourseError, Problem
 from .manifest import Manifest, Settings, load_manifest
 from .model import Course, build_course
-from .output import build_lock, fixed_datetime, normalise_zip, staged, terminate_as_interrupt
+from .output import build_lock, normalise_zip, staged, terminate_as_interrupt
 from .theme import theme_for
 
 class Progress:
@@ -80,6 +80,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     page_map: object | None = None
     cache: object | None = None
+    deck_cache: object | None = None
     skipped: bool = False
 
 
@@ -122,7 +123,8 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
     out_dir = out_dir_for(manifest, settings)
     result = BuildResult(out_dir, warnings=list(course.warnings), timings=timings)
     with terminate_as_interrupt(), build_lock(out_dir), staged(out_dir) as staging, \
-            DeckInBackground(course, theme, out_dir, "pptx" in settings.outputs) as deck_job:
+            DeckInBackground(course, theme, out_dir, "pptx" in settings.outputs,
+                             manifest.root / ".reader-cache") as deck_job:
         from . import pdf
 
         report.stage(f"reader: {len(course.items)} items")
@@ -148,7 +150,7 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
             result.outputs.append(staging.write("reader.pdf", data))
         if "pptx" in settings.outputs:
             report.stage("deck")
-            deck, result.slides = deck_job.result(page_map)
+            deck, result.slides, result.deck_cache = deck_job.result(page_map)
             result.outputs.append(staging.write("deck.pptx", deck))
             lap("deck")
         from .permissions import permissions_csv
@@ -170,34 +172,25 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
 PAGE_TOKEN = re.compile(rb"\[\[reader-page:([A-Za-z0-9_-]+)\]\]")
 
 
-def deck_bytes(course: Course, theme, page_map) -> tuple[bytes, int]:  # noqa: ANN001
-    """The deck as .pptx bytes; ``page_map=None`` leaves page tokens to fill in later."""
-    import io
+def deck_bytes(course: Course, theme, page_map, cache_folder: Path | None = None  # noqa: ANN001
+               ) -> tuple[bytes, int, object]:
+    """The deck's package, its slide count and cache stats; ``page_map=None`` leaves
+    page tokens to fill in later (see DeckInBackground)."""
+    from .deck_assembly import render_deck
 
-    from .deck import build_deck
-
-    prs = build_deck(course, theme, page_map)
-    _core_properties(prs, course)
-    buffer = io.BytesIO()
-    prs.save(buffer)
-    return buffer.getvalue(), len(prs.slides)
+    return render_deck(course, theme, page_map, cache_folder)
 
 
-def fill_reader_pages(data: bytes, page_map) -> bytes:  # noqa: ANN001
-    """Write the reader's real page numbers over the deck's tokens (see DeckInBackground)."""
-    import io
-    import zipfile
+def finish_deck(data: bytes, page_map) -> bytes:  # noqa: ANN001
+    """One pass over the joined package: real page numbers over the tokens, fixed
+    timestamps, compression (see output.normalise_zip)."""
+    def fill(name: str, body: bytes) -> bytes:
+        if page_map is not None and name.endswith(".xml") and b"[[reader-page:" in body:
+            return PAGE_TOKEN.sub(
+                lambda m: str(page_map.start.get(m.group(1).decode(), "")).encode(), body)
+        return body
 
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            body = source.read(info.filename)
-            if info.filename.endswith(".xml") and b"[[reader-page:" in body:
-                body = PAGE_TOKEN.sub(lambda m: str(page_map.start[m.group(1).decode()]).encode(),
-                                      body)
-            target.writestr(info, body)
-    return out.getvalue()
+    return normalise_zip(data, transform=fill)
 
 
 class DeckInBackground:
@@ -209,8 +202,10 @@ class DeckInBackground:
     safe (a threaded host, a worker process) the deck is built afterwards.
     """
 
-    def __init__(self, course: Course, theme, out_dir: Path, wanted: bool):  # noqa: ANN001
+    def __init__(self, course: Course, theme, out_dir: Path, wanted: bool,  # noqa: ANN001
+                 cache_folder: Path | None = None):
         self.course, self.theme, self.out_dir, self.wanted = course, theme, out_dir, wanted
+        self.cache_folder = cache_folder
         self.process = None
         self.path = out_dir / f".deck.pptx.tmp-{os.getpid()}-child"
 
@@ -221,31 +216,38 @@ class DeckInBackground:
         can_fork = (self.wanted and threading.active_count() == 1 and
                     not multiprocessing.current_process().daemon)
         if can_fork:
-            import pptx  # noqa: F401  (imported once, before the fork)
-
             context = multiprocessing.get_context("fork")
             self.process = context.Process(target=self._child, daemon=True)
             self.process.start()
         return self
 
     def _child(self) -> None:
+        import json
+
         from .pdf import _worker_signals
 
         _worker_signals()
-        data, slides = deck_bytes(self.course, self.theme, None)
+        data, slides, stats = deck_bytes(self.course, self.theme, None, self.cache_folder)
+        head = json.dumps({"slides": slides, "stats": vars(stats)}).encode()
         temp = self.path.with_name(self.path.name + "-part")
-        temp.write_bytes(slides.to_bytes(4, "big") + data)
+        temp.write_bytes(len(head).to_bytes(4, "big") + head + data)
         os.replace(temp, self.path)
 
-    def result(self, page_map) -> tuple[bytes, int]:  # noqa: ANN001
+    def result(self, page_map) -> tuple[bytes, int, object]:  # noqa: ANN001
+        import json
+
+        from .deck_assembly import DeckStats
+
         if self.process is not None:
             self.process.join()
             if self.process.exitcode == 0 and self.path.exists():
                 raw = self.path.read_bytes()
-                slides, data = int.from_bytes(raw[:4], "big"), raw[4:]
-                return normalise_zip(fill_reader_pages(data, page_map)), slides
-        data, slides = deck_bytes(self.course, self.theme, page_map)
-        return normalise_zip(data), slides
+                size = int.from_bytes(raw[:4], "big")
+                head = json.loads(raw[4:4 + size])
+                return (finish_deck(raw[4 + size:], page_map), head["slides"],
+                        DeckStats(**head["stats"]))
+        data, slides, stats = deck_bytes(self.course, self.theme, page_map, self.cache_folder)
+        return finish_deck(data, page_map), slides, stats
 
     def __exit__(self, *exc) -> None:  # noqa: ANN002
         if self.process is not None and self.process.is_alive():
@@ -256,21 +258,6 @@ class DeckInBackground:
                 path.unlink()
             except FileNotFoundError:
                 pass
-
-
-def _core_properties(prs, course: Course) -> None:
-    s = course.settings
-    props = prs.core_properties
-    props.title = s.title
-    props.author = s.instructor or ""
-    props.subject = s.course or ""
-    props.language = s.lang
-    props.keywords = ", ".join(k for k in (s.course, s.term) if k)
-    props.last_modified_by = "reader"
-    props.revision = 1
-    stamp = fixed_datetime().replace(tzinfo=None)
-    props.created = props.modified = stamp
-    props.last_printed = stamp
 
 
 def variants(manifest: Manifest, class_name: str | None, all_classes: bool,

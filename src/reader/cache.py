@@ -29,15 +29,16 @@ class CacheStats:
 class ChunkCache:
     """Entries of one kind ('chunks', 'front', 'geometry'...) under ``folder/kind``."""
 
-    def __init__(self, folder: Path | None, kind: str = "chunks"):
+    def __init__(self, folder: Path | None, kind: str = "chunks", suffix: str = ".pdf"):
         self.folder = folder / kind if folder else None
+        self.suffix = suffix
         self.stats = CacheStats()
 
     def get(self, key: str) -> tuple[bytes, dict] | None:
         if self.folder is None:
             return None
         meta_path = self.folder / f"{key}.json"
-        pdf_path = self.folder / f"{key}.pdf"
+        pdf_path = self.folder / f"{key}{self.suffix}"
         if not meta_path.exists() or not pdf_path.exists():
             return None
         try:
@@ -64,7 +65,7 @@ class ChunkCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         record = {**meta, "format": FORMAT, "key": key,
                   "sha256": hashlib.sha256(data).hexdigest()}
-        for suffix, payload in ((".pdf", data), (".json", json.dumps(record).encode())):
+        for suffix, payload in ((self.suffix, data), (".json", json.dumps(record).encode())):
             target = self.folder / f"{key}{suffix}"
             temp = self.folder / f".{key}{suffix}.tmp-{os.getpid()}"
             temp.write_bytes(payload)

@@ -117,6 +117,10 @@ def build(course: Path, class_name: str | None, all_classes: bool, edition: str 
                 stats = result.cache
                 click.echo(f"  chunks: {len(stats.rendered)} laid out, {len(stats.reused)} "
                            f"reused, {len(stats.discarded)} discarded from the cache")
+            if result.deck_cache is not None:
+                deck = result.deck_cache
+                click.echo(f"  slides: {len(deck.built)} items' slides made, {len(deck.reused)} "
+                           f"reused, {len(deck.discarded)} discarded from the cache")
     if not quiet:
         click.echo(f"done in {time.perf_counter() - started:.1f}s")
 

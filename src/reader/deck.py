@@ -297,19 +297,32 @@ class DeckBuilder:
 
     # --- slides ---------------------------------------------------------------------------
 
-    def build(self) -> Presentation:
-        self.title_slide()
+    def build(self, only: set[str] | None = None) -> Presentation:
+        """All slides, or only the named segments (see deck_assembly.segment_names).
+
+        ``self.segments`` records which slides each segment made, so that the
+        deck can be cut into per-item groups and cached.
+        """
+        self.segments: list[tuple[str, int, int]] = []
+
+        def segment(name: str, make: Callable[[], None]) -> None:
+            if only is None or name in only:
+                first = len(self.prs.slides)
+                make()
+                self.segments.append((name, first, len(self.prs.slides) - first))
+
+        segment("title", self.title_slide)
         if self.course.parts:
-            self.agenda()
+            segment("agenda", self.agenda)
         for entry in self.course.entries:
             if isinstance(entry, Part):
-                self.divider(entry)
+                segment(entry.anchor, lambda part=entry: self.divider(part))
                 for item in entry.items:
-                    self.item(item)
+                    segment(item.anchor, lambda item=item: self.item(item))
             else:
-                self.item(entry)
+                segment(entry.anchor, lambda item=entry: self.item(item))
         if self.course.excerpts:
-            self.sources()
+            segment("sources", self.sources)
         self._drop_unused_placeholders()
         return self.prs
 
@@ -691,3 +704,21 @@ def _first_sentences(paragraphs: list[str]) -> list[str]:
 
 def build_deck(course: Course, theme: Theme, page_map: PageMap | None) -> Presentation:
     return DeckBuilder(course, theme, page_map).build()
+
+
+def set_core_properties(prs: Presentation, course: Course) -> None:
+    """Title, author and language in the file's properties; fixed dates (reproducible)."""
+    from .output import fixed_datetime
+
+    s = course.settings
+    props = prs.core_properties
+    props.title = s.title
+    props.author = s.instructor or ""
+    props.subject = s.course or ""
+    props.language = s.lang
+    props.keywords = ", ".join(k for k in (s.course, s.term) if k)
+    props.last_modified_by = "reader"
+    props.revision = 1
+    stamp = fixed_datetime().replace(tzinfo=None)
+    props.created = props.modified = stamp
+    props.last_printed = stamp

@@ -91,6 +91,17 @@ class Item:
     def title_text(self) -> str:
         return typographic(self.title)
 
+    def files(self) -> list[Path]:
+        """Every file the item is made from: what a cache key over its content reads."""
+        found = [self.path]
+        doc = getattr(self, "doc", None)
+        if doc is not None:
+            found.extend(image.path for image in doc.images)
+        data = getattr(self, "data_path", None)
+        if data is not None:
+            found.append(data)
+        return found
+
 
 @dataclass
 class Essay(Item):
@@ -169,6 +180,7 @@ class Table(Item):
     rows: list[list[Any]] = field(default_factory=list)
     source: str | None = None
     chart: Chart | None = None
+    data_path: Path | None = None      # the CSV file, when the rows come from one
 
     def numeric_columns(self) -> list[bool]:
         return [all(isinstance(r[i], (int, float)) or r[i] in ("", None) for r in self.rows)
@@ -467,35 +479,36 @@ def _table(data: Any, src: YamlSource, where: Location, problems: Problems, comm
             problems.add(src.key(data, "data"), "give either 'data:' (a CSV file) or "
                                                 "'columns:' and 'rows:', not both")
             return None
-        columns, rows = _csv(data, clean["data"], src, problems, root)
+        columns, rows, data_path = _csv(data, clean["data"], src, problems, root)
     elif "columns" in data and "rows" in data:
         columns, rows = _inline_rows(data, src, problems)
+        data_path = None
     else:
         problems.add(where, "a table needs 'data: FILE.csv', or 'columns:' and 'rows:'")
         return None
     if len(problems.items) > count_before or columns is None:
         return None
     table = Table(title=clean["title"], columns=columns, rows=rows, source=clean.get("source"),
-                  **common)
+                  data_path=data_path, **common)
     if "chart" in data:
         table.chart = _chart(data, table, src, problems)
     return table
 
 
 def _csv(data: YMap, raw: str, src: YamlSource, problems: Problems,
-         root: Path) -> tuple[list[str] | None, list]:
+         root: Path) -> tuple[list[str] | None, list, Path | None]:
     loc = src.value(data, "data")
     try:
         path = resolve_in_course(root, src.path.parent, raw)
     except Invalid as exc:
         problems.add(loc, f"'data': {exc}")
-        return None, []
+        return None, [], None
     try:
         body = read_text(path)
     except Invalid as exc:
         problems.add(Location(path, getattr(exc, "line", None), None, root),
                      f"the CSV file {exc}")
-        return None, []
+        return None, [], None
     csv_loc = lambda line: Location(path, line, None, root)  # noqa: E731
     try:
         dialect = csv.Sniffer().sniff(body[:4096], delimiters=",;\t")
@@ -505,7 +518,7 @@ def _csv(data: YMap, raw: str, src: YamlSource, problems: Problems,
                if any(cell.strip() for cell in row)]
     if not records:
         problems.add(csv_loc(1), "the CSV file is empty; it needs a header row and data rows")
-        return None, []
+        return None, [], None
     header_line, header = records[0]
     header = [h.strip() for h in header]
     if any(not h for h in header) or all(isinstance(parse_number(h), (int, float)) and
@@ -513,7 +526,7 @@ def _csv(data: YMap, raw: str, src: YamlSource, problems: Problems,
                                          for h in header):
         problems.add(csv_loc(header_line), "the first row must be a header naming every "
                                            "column (found an empty or numeric header)")
-        return None, []
+        return None, [], None
     rows = []
     for line, row in records[1:]:
         if len(row) != len(header):
@@ -523,7 +536,7 @@ def _csv(data: YMap, raw: str, src: YamlSource, problems: Problems,
         rows.append([parse_number(c) for c in row])
     if not rows and len(records) == 1:
         problems.add(csv_loc(header_line), "the table has a header but no data rows")
-    return header, rows
+    return header, rows, path
 
 
 def _inline_rows(data: YMap, src: YamlSource, problems: Problems) -> tuple[list[str] | None, list]:

@@ -18,7 +18,7 @@ import signal
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .errors import BuildLocked
 
@@ -122,7 +122,7 @@ def fixed_datetime() -> datetime.datetime:
     return datetime.datetime.fromtimestamp(max(seconds, 315532800), tz=datetime.timezone.utc)
 
 
-def normalise_zip(data: bytes) -> bytes:
+def normalise_zip(data: bytes, transform: Callable[[str, bytes], bytes] | None = None) -> bytes:
     """Rewrite a zip (the .pptx) with fixed timestamps so identical decks are identical bytes.
 
     Charts embed their data as .xlsx workbooks (zips again, with their own
@@ -136,6 +136,8 @@ def normalise_zip(data: bytes) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             body = source.read(info.filename)
+            if transform is not None:
+                body = transform(info.filename, body)
             if info.filename.endswith(".xlsx"):
                 body = normalise_zip(body)
             elif info.filename == "docProps/core.xml":

@@ -41,7 +41,7 @@ class YList(list):
         self.item_marks: list[yaml.Mark] = []
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: 5-10x faster
     """SafeLoader (no arbitrary objects) that builds YMap/YList and spots duplicate keys."""
 
     def __init__(self, stream: str) -> None:

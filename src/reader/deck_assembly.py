@@ -1,0 +1,441 @@
+"""Stage 3b, the fast path: the deck as cached per-item slide groups, joined as a package.
+
+python-pptx spends about 17 ms on each slide, so a lecturer's one-word edit
+used to rebuild every slide of the course. Here the deck is built the way the
+reader is: each item's slides form a *group*, keyed by everything they are
+made from, cached in ``.reader-cache/slides/``, and joined at the package
+level (the .pptx zip) behind the slides that are always rebuilt (title,
+agenda, part dividers, sources: a handful).
+
+A group holds the item's slide parts and everything only they use (notes
+slides, charts and their workbooks, pictures) under canonical names, with
+its relationships rewritten to those names. Joining renames each group's
+parts into the deck, rewrites the relationships, and lists the slides in
+``presentation.xml``. Masters, layouts, themes and the notes master are the
+base; they come from the Presentation built in this run. The joined package
+depends only on the groups' contents, never on which run built them, so a
+rebuild from the cache gives the same bytes as a cold build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from lxml import etree
+
+from .model import Course, Item, Part
+
+RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+SLIDE_REL = R_NS + "/slide"
+DECK_FORMAT = "slides-v1"   # bump when what a group records changes
+BATCH = 60                  # items per python-pptx Presentation: bounds the deck's memory
+
+
+# --- package plumbing ---------------------------------------------------------------------
+
+def _rels_name(part: str) -> str:
+    """'/ppt/slides/slide1.xml' -> 'ppt/slides/_rels/slide1.xml.rels' (zip member name)."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels").lstrip("/")
+
+
+def _serialise(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+@dataclass
+class Rel:
+    id: str
+    type: str
+    target: str            # absolute part name, or the raw target when external
+    external: bool
+
+
+def _read_rels(files: dict[str, bytes], part: str) -> list[Rel]:
+    data = files.get(_rels_name(part))
+    if data is None:
+        return []
+    folder = posixpath.dirname(part)
+    rels = []
+    for el in etree.fromstring(data):
+        external = el.get("TargetMode") == "External"
+        target = el.get("Target", "")
+        if not external:
+            target = target if target.startswith("/") else \
+                posixpath.normpath(posixpath.join(folder, target))
+        rels.append(Rel(el.get("Id", ""), el.get("Type", ""), target, external))
+    return rels
+
+
+def _write_rels(part: str, rels: list[Rel]) -> bytes:
+    root = etree.Element(f"{{{RELS_NS}}}Relationships", nsmap={None: RELS_NS})
+    folder = posixpath.dirname(part)
+    for rel in rels:
+        el = etree.SubElement(root, f"{{{RELS_NS}}}Relationship")
+        el.set("Id", rel.id)
+        el.set("Type", rel.type)
+        el.set("Target", rel.target if rel.external else posixpath.relpath(rel.target, folder))
+        if rel.external:
+            el.set("TargetMode", "External")
+    return _serialise(root)
+
+
+class ContentTypes:
+    def __init__(self, data: bytes):
+        root = etree.fromstring(data)
+        self.defaults = {el.get("Extension", "").lower(): el.get("ContentType", "")
+                         for el in root if el.tag == f"{{{TYPES_NS}}}Default"}
+        self.overrides = {el.get("PartName", ""): el.get("ContentType", "")
+                          for el in root if el.tag == f"{{{TYPES_NS}}}Override"}
+
+    def of(self, part: str) -> str:
+        return self.overrides.get(part) or \
+            self.defaults.get(posixpath.splitext(part)[1].lstrip(".").lower(), "")
+
+    def xml(self, parts: list[tuple[str, str]]) -> bytes:
+        root = etree.Element(f"{{{TYPES_NS}}}Types", nsmap={None: TYPES_NS})
+        for ext, kind in self.defaults.items():
+            etree.SubElement(root, f"{{{TYPES_NS}}}Default", Extension=ext, ContentType=kind)
+        for part, kind in parts:
+            ext = posixpath.splitext(part)[1].lstrip(".").lower()
+            if self.defaults.get(ext) != kind:
+                etree.SubElement(root, f"{{{TYPES_NS}}}Override", PartName=part,
+                                 ContentType=kind)
+        return _serialise(root)
+
+
+_NUMBERED = re.compile(r"^(.*?)(\d*)(\.[^./]+)?$")
+
+
+def _pattern(part: str) -> tuple[str, str]:
+    """'/ppt/charts/chart12.xml' -> ('/ppt/charts/chart', '.xml'): how parts are counted."""
+    folder, name = posixpath.split(part)
+    match = _NUMBERED.match(name)
+    assert match is not None
+    return posixpath.join(folder, match.group(1)), match.group(3) or ""
+
+
+class Namer:
+    """Hands out free part names per pattern (slide1, slide2...), avoiding names in use."""
+
+    def __init__(self, used: set[str] = frozenset()):  # type: ignore[assignment]
+        self.used = set(used)
+        self.next: dict[tuple[str, str], int] = {}
+
+    def name(self, old: str) -> str:
+        stem, ext = _pattern(old)
+        n = self.next.get((stem, ext), 1)
+        while f"{stem}{n}{ext}" in self.used:
+            n += 1
+        self.next[(stem, ext)] = n + 1
+        new = f"{stem}{n}{ext}"
+        self.used.add(new)
+        return new
+
+
+# --- groups -------------------------------------------------------------------------------
+
+@dataclass
+class GroupPart:
+    name: str              # canonical within the group, e.g. /ppt/slides/slide1.xml
+    type: str              # content type
+    data: bytes
+    rels: list[Rel] = field(default_factory=list)
+    slide: bool = False
+
+
+@dataclass
+class Group:
+    """One segment's slides (an item, a divider, the title...) and what only they use."""
+
+    parts: list[GroupPart]
+
+    @property
+    def slides(self) -> int:
+        return sum(p.slide for p in self.parts)
+
+    def to_bytes(self) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            index = []
+            for n, part in enumerate(self.parts):
+                z.writestr(zipfile.ZipInfo(f"{n}", date_time=(1980, 1, 1, 0, 0, 0)), part.data)
+                index.append({"name": part.name, "type": part.type, "slide": part.slide,
+                              "rels": [[r.id, r.type, r.target, r.external] for r in part.rels]})
+            z.writestr(zipfile.ZipInfo("group.json", date_time=(1980, 1, 1, 0, 0, 0)),
+                       json.dumps(index))
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Group":
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            index = json.loads(z.read("group.json"))
+            parts = [GroupPart(e["name"], e["type"], z.read(str(n)),
+                               [Rel(*r) for r in e["rels"]], bool(e["slide"]))
+                     for n, e in enumerate(index)]
+        return cls(parts)
+
+
+@dataclass
+class Base:
+    """Everything of a built package except its slides: masters, layouts, themes..."""
+
+    files: dict[str, bytes]        # zip member -> bytes, slide list emptied
+    order: list[str]               # zip members in their original order
+    types: ContentTypes
+    parts: list[str]               # base part names (for content-type overrides)
+
+
+def split(data: bytes, segments: list[tuple[str, int, int]]) -> tuple[Base, dict[str, Group]]:
+    """Cut a saved Presentation into its base and one Group per (name, first, count)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        order = z.namelist()
+        files = {name: z.read(name) for name in order}
+    types = ContentTypes(files["[Content_Types].xml"])
+    pres = next(r.target for r in _read_rels(files, "/") if r.type.endswith("/officeDocument"))
+    pres_rels = _read_rels(files, pres)
+    by_id = {r.id: r.target for r in pres_rels}
+    slide_ids = etree.fromstring(files[pres.lstrip("/")]).find(f"{{{P_NS}}}sldIdLst")
+    slides = [by_id[el.get(f"{{{R_NS}}}id")] for el in slide_ids] if slide_ids is not None \
+        else []
+    base_parts = _reachable(files, ["/"], skip=lambda part, rel: part == pres and
+                            rel.type == SLIDE_REL)
+    groups = {name: _group(files, types, slides[first:first + count], base_parts)
+              for name, first, count in segments}
+    owned = set(_reachable(files, slides, stop=set(base_parts)))
+    base_files = {m: files[m] for m in order if _owner(m) not in owned}
+    base_files[_rels_name(pres)] = _write_rels(pres, [r for r in pres_rels
+                                                      if r.type != SLIDE_REL])
+    parts = [p for p in base_parts if p != "/" and p.lstrip("/") in base_files]
+    return Base(base_files, order, types, parts), groups
+
+
+def _owner(member: str) -> str:
+    """The part a zip member is, or whose relationships it holds ('/' for the package)."""
+    if member.endswith(".rels") and (member.startswith("_rels/") or "/_rels/" in member):
+        folder, name = posixpath.split(member)
+        return "/" + posixpath.join(posixpath.dirname(folder), name[: -len(".rels")]) \
+            if name != ".rels" else "/"
+    return "/" + member
+
+
+def _reachable(files: dict[str, bytes], starts: list[str], stop: set[str] | None = None,
+               skip: Callable[[str, Rel], bool] | None = None) -> list[str]:
+    """Parts reachable over internal relationships, in first-seen order."""
+    seen: dict[str, None] = {}
+    stack = list(reversed(starts))
+    while stack:
+        part = stack.pop()
+        if part in seen or (stop and part in stop):
+            continue
+        seen[part] = None
+        for rel in reversed(_read_rels(files, part)):
+            if rel.external or (skip and skip(part, rel)):
+                continue
+            if rel.target.lstrip("/") in files:
+                stack.append(rel.target)
+    return list(seen)
+
+
+def _group(files: dict[str, bytes], types: ContentTypes, slides: list[str],
+           base: list[str]) -> Group:
+    base_set = set(base)
+    members = _reachable(files, slides, stop=base_set)
+    namer = Namer()
+    rename = {part: namer.name(part) for part in members}
+    parts = []
+    for part in members:
+        rels = [Rel(r.id, r.type, rename.get(r.target, r.target), r.external)
+                for r in _read_rels(files, part)]
+        parts.append(GroupPart(rename[part], types.of(part), files[part.lstrip("/")], rels,
+                               slide=part in slides))
+    return Group(parts)
+
+
+def join(base: Base, groups: list[Group]) -> bytes:
+    """One package: the base and the groups' slides in order. Stored, not deflated: the
+    build's last pass (build.finish_deck) compresses it once."""
+    files = dict(base.files)
+    pres = next(r.target for r in _read_rels(files, "/") if r.type.endswith("/officeDocument"))
+    namer = Namer({"/" + m for m in files})
+    media: dict[str, str] = {}      # sha256 -> part name: one copy of a repeated picture
+    for part in base.parts:
+        if part.startswith("/ppt/media/"):
+            media.setdefault(hashlib.sha256(files[part.lstrip("/")]).hexdigest(), part)
+    added: list[tuple[str, str]] = []
+    slide_names: list[str] = []
+    for group in groups:
+        rename: dict[str, str] = {}
+        for part in group.parts:
+            if part.name.startswith("/ppt/media/") and not part.rels:
+                digest = hashlib.sha256(part.data).hexdigest()
+                if digest in media:
+                    rename[part.name] = media[digest]
+                    continue
+                rename[part.name] = media[digest] = namer.name(part.name)
+            else:
+                rename[part.name] = namer.name(part.name)
+        for part in group.parts:
+            new = rename[part.name]
+            if new.lstrip("/") in files:       # a shared picture already written
+                continue
+            files[new.lstrip("/")] = part.data
+            added.append((new, part.type))
+            if part.rels:
+                files[_rels_name(new)] = _write_rels(new, [
+                    Rel(r.id, r.type, rename.get(r.target, r.target), r.external)
+                    for r in part.rels])
+            if part.slide:
+                slide_names.append(new)
+    _list_slides(files, pres, slide_names)
+    types = base.types
+    all_parts = [(p, types.of(p)) for p in base.parts] + added
+    files["[Content_Types].xml"] = types.xml([(p, t) for p, t in all_parts if t])
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        written = set()
+        # The base in its own order, then the groups' parts as added: never the order
+        # of whichever run built them.
+        for member in ["[Content_Types].xml", *(m for m in base.order if m in base.files),
+                       *files]:
+            if member in files and member not in written:
+                written.add(member)
+                z.writestr(zipfile.ZipInfo(member, date_time=(1980, 1, 1, 0, 0, 0)),
+                           files[member])
+    return out.getvalue()
+
+
+def _list_slides(files: dict[str, bytes], pres: str, slides: list[str]) -> None:
+    rels = _read_rels(files, pres)
+    numbers = [int(m.group(1)) for r in rels if (m := re.fullmatch(r"rId(\d+)", r.id))]
+    start = max(numbers, default=0) + 1
+    new_rels = [Rel(f"rId{start + n}", SLIDE_REL, slide, False) for n, slide in enumerate(slides)]
+    files[_rels_name(pres)] = _write_rels(pres, rels + new_rels)
+    root = etree.fromstring(files[pres.lstrip("/")])
+    id_list = root.find(f"{{{P_NS}}}sldIdLst")
+    if id_list is None:
+        id_list = etree.Element(f"{{{P_NS}}}sldIdLst")
+        anchor = root.find(f"{{{P_NS}}}sldSz")
+        if anchor is not None:
+            anchor.addprevious(id_list)
+        else:
+            root.append(id_list)
+    for child in list(id_list):
+        id_list.remove(child)
+    for n, rel in enumerate(new_rels):
+        etree.SubElement(id_list, f"{{{P_NS}}}sldId", {"id": str(256 + n),
+                                                       f"{{{R_NS}}}id": rel.id})
+    files[pres.lstrip("/")] = _serialise(root)
+
+
+# --- keys ---------------------------------------------------------------------------------
+
+def deck_fingerprint(course: Course, theme) -> str:  # noqa: ANN001
+    """What every item's slides depend on besides the item: tool, theme, template, settings."""
+    from importlib.metadata import version
+
+    from . import __version__
+
+    digest = hashlib.sha256(f"{__version__}|{DECK_FORMAT}|{version('python-pptx')}|"
+                            f"{theme.fingerprint()}|{course.settings!r}".encode())
+    family = theme.tokens["fonts"]["deck_metrics"]
+    for bold in (False, True):
+        for italic in (False, True):
+            font = theme.font_file(family, bold, italic)
+            if font is not None:
+                digest.update(f"{font}|{font.stat().st_size}|{font.stat().st_mtime_ns}".encode())
+    if course.deck_template is not None:
+        digest.update(course.deck_template.read_bytes())
+    return digest.hexdigest()
+
+
+def item_key(fingerprint: str, item: Item) -> str:
+    """An item's slides are made from its files, its place (label, anchor) and the settings."""
+    digest = hashlib.sha256(f"{fingerprint}|{item.kind}|{item.name}|{item.label}|"
+                            f"{item.anchor}|{item.title}".encode())
+    for path in item.files():
+        digest.update(f"|{path}|".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# --- the deck -----------------------------------------------------------------------------
+
+@dataclass
+class DeckStats:
+    built: list[str] = field(default_factory=list)     # item anchors whose slides were made
+    reused: list[str] = field(default_factory=list)
+    discarded: list[str] = field(default_factory=list)
+
+
+def segment_names(course: Course) -> list[str]:
+    names = ["title"]
+    if course.parts:
+        names.append("agenda")
+    for entry in course.entries:
+        if isinstance(entry, Part):
+            names.append(entry.anchor)
+            names.extend(i.anchor for i in entry.items)
+        else:
+            names.append(entry.anchor)
+    if course.excerpts:
+        names.append("sources")
+    return names
+
+
+def render_deck(course: Course, theme, page_map, cache_folder: Path | None  # noqa: ANN001
+                ) -> tuple[bytes, int, DeckStats]:
+    """The deck as a package (stored zip), its slide count, and what was reused."""
+    from .cache import ChunkCache
+    from .deck import DeckBuilder, set_core_properties
+
+    stats = DeckStats()
+    cache = ChunkCache(cache_folder, "slides", suffix=".zip")
+    fingerprint = deck_fingerprint(course, theme)
+    keys = {item.anchor: item_key(fingerprint, item) for item in course.items}
+    groups: dict[str, Group] = {}
+    for anchor, key in keys.items():
+        hit = cache.get(key)
+        if hit is not None:
+            try:
+                groups[anchor] = Group.from_bytes(hit[0])
+                stats.reused.append(anchor)
+                continue
+            except (zipfile.BadZipFile, KeyError, ValueError, TypeError):
+                stats.discarded.append(anchor)
+    names = segment_names(course)
+    todo = [n for n in names if n not in groups]
+    base = None
+    for start in range(0, len(todo), BATCH):   # todo always holds the title slide
+        builder = DeckBuilder(course, theme, page_map)
+        buffer = io.BytesIO()
+        prs = builder.build(only=set(todo[start:start + BATCH]))
+        set_core_properties(prs, course)
+        prs.save(buffer)
+        del prs
+        segments = builder.segments
+        del builder                              # one batch's slide objects at a time
+        batch_base, built = split(buffer.getvalue(), segments)
+        base = base or batch_base
+        for name, group in built.items():
+            if name in groups:
+                continue
+            groups[name] = group
+            if name in keys:
+                stats.built.append(name)
+                data = group.to_bytes()
+                cache.put(keys[name], data, {"pages": max(1, group.slides)})
+    assert base is not None
+    ordered = [groups[n] for n in names]
+    return join(base, ordered), sum(g.slides for g in ordered), stats

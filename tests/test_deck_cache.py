@@ -1,0 +1,99 @@
+"""The deck reuses unchanged items' slides: an edit rebuilds one item's slides, and the
+deck it makes is the deck a cold build makes, byte for byte."""
+
+from __future__ import annotations
+
+import shutil
+
+import yaml
+
+from conftest import deck_slides, essay, notes_text, slide_text
+from reader.build import build
+
+
+def _build(root):
+    return build(root, force=True)[0]
+
+
+def test_an_edit_rebuilds_only_that_items_slides(small_course):
+    course = small_course
+    first = _build(course.root)
+    items = 5
+    assert len(first.deck_cache.built) == items and not first.deck_cache.reused
+    path = course.root / "s/intro.md"
+    path.write_text(path.read_text().replace("## What to look for", "## A brand-new heading"))
+    second = _build(course.root)
+    assert second.deck_cache.built == ["item-1"]
+    assert sorted(second.deck_cache.reused) == [f"item-{n}" for n in range(2, items + 1)]
+    slides = deck_slides(course.dist / "deck.pptx")
+    texts = [slide_text(s) for s in slides]
+    assert any("A brand-new heading" in t for t in texts)
+    assert not any("What to look for" in t for t in texts)
+    assert len(slides) == second.slides
+    # Reused slides still carry the reader's page numbers, filled in for this build.
+    for slide in slides:
+        page = next((s.text_frame.text for s in slide.shapes if s.name == "Reader page"), None)
+        if page is not None and slide.name in second.page_map.start:
+            assert page == f"Reader p. {second.page_map.start[slide.name]}"
+    assert all(notes_text(s).strip() for s in slides[1:])
+
+
+def test_a_rebuild_from_the_cache_is_the_cold_build_byte_for_byte(small_course):
+    course = small_course
+    _build(course.root)
+    path = course.root / "s/end.md"
+    path.write_text(essay("Conclusion, revised", "It ends here, differently."))
+    warm = _build(course.root)
+    assert warm.deck_cache.built == ["item-5"] and warm.cache.rendered
+    warm_deck = (course.dist / "deck.pptx").read_bytes()
+    warm_pdf = (course.dist / "reader.pdf").read_bytes()
+    shutil.rmtree(course.root / ".reader-cache")
+    cold = _build(course.root)
+    assert len(cold.deck_cache.built) == 5 and not cold.deck_cache.reused
+    assert (course.dist / "deck.pptx").read_bytes() == warm_deck
+    assert (course.dist / "reader.pdf").read_bytes() == warm_pdf
+
+
+def test_a_changed_csv_or_picture_rebuilds_the_item_that_uses_it(course, tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (1200, 800), "navy").save(course.root / "map.png")
+    course.write("s/pic.md", essay("With a map", "Text.\n\n![A map of the region](../map.png)"))
+    course.write("s/data.csv", "Year,Output\n1928,100\n1932,80\n")
+    course.write("s/t.yaml", yaml.safe_dump({"title": "Output", "data": "data.csv"}))
+    course.write("s/other.md", essay("Untouched", "Nothing changes here."))
+    course.manifest({"title": "Inputs", "contents": [
+        {"essay": "s/pic.md"}, {"table": "s/t.yaml"}, {"essay": "s/other.md"}]})
+    _build(course.root)
+    course.write("s/data.csv", "Year,Output\n1928,100\n1932,70\n")
+    assert _build(course.root).deck_cache.built == ["item-2"]
+    Image.new("RGB", (1200, 800), "darkred").save(course.root / "map.png")
+    assert _build(course.root).deck_cache.built == ["item-1"]
+    texts = " ".join(slide_text(s) for s in deck_slides(course.dist / "deck.pptx"))
+    assert "70" in texts and "Untouched" in texts
+
+
+def test_a_corrupt_slide_cache_entry_is_rebuilt_not_used(small_course):
+    course = small_course
+    _build(course.root)
+    good = [slide_text(s) for s in deck_slides(course.dist / "deck.pptx")]
+    entries = sorted((course.root / ".reader-cache" / "slides").glob("*.zip"))
+    assert len(entries) == 5
+    entries[0].write_bytes(entries[0].read_bytes()[:-50] + b"garbage")
+    again = _build(course.root)
+    assert len(again.deck_cache.built) == 1 and len(again.deck_cache.reused) == 4
+    assert [slide_text(s) for s in deck_slides(course.dist / "deck.pptx")] == good
+
+
+def test_editions_do_not_share_slides(small_course):
+    """The instructor edition's question slides carry notes; the student's never do."""
+    course = small_course
+    student = build(course.root, force=True)[0]
+    teacher = build(course.root, force=True, edition="instructor")[0]
+    assert len(teacher.deck_cache.built) == len(student.deck_cache.built) == 5
+    notes = " ".join(notes_text(s) for s in deck_slides(course.dist / "deck.pptx"))
+    assert "SECRET-NOTE" in notes
+    again = build(course.root, force=True)[0]
+    assert len(again.deck_cache.reused) == 5 and not again.deck_cache.built
+    notes = " ".join(notes_text(s) for s in deck_slides(course.dist / "deck.pptx"))
+    assert "SECRET-NOTE" not in notes

@@ -135,13 +135,11 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
             data = document.write_pdf(**renderer.options())
             result.pages = len(document.pages)
         else:
-            # The deck's process takes one core; the reader's workers get the rest, so the
-            # build never runs more processes than cores (time is the same, memory less).
-            cores = os.cpu_count() or 1
-            jobs = max(1, cores - 1) if deck_job.process is not None else cores
+            # A layout worker per core. The deck's process runs beside them: it is done
+            # early (cached items, batches of 60 items), so it costs little time or memory.
             data, page_map, stats = pdf.render_assembled(
                 course, theme, cache_folder=manifest.root / ".reader-cache",
-                progress=report.step, jobs=jobs)
+                progress=report.step, jobs=os.cpu_count() or 1)
             result.cache = stats
             result.pages = page_map.front_pages + page_map.body_pages
         result.page_map = page_map

@@ -9,6 +9,7 @@ PDF's actual layout (the PageMap), so the two outputs always agree.
 from __future__ import annotations
 
 import math
+from copy import deepcopy
 from dataclasses import dataclass
 from typing import Callable
 
@@ -76,6 +77,8 @@ class DeckBuilder:
                                 for b in (False, True) for i in (False, True)
                                 if theme.font_file(family, b, i)})
         self.lang = course.settings.lang
+        self._run_protos: dict[tuple, object] = {}
+        self._cell_protos: dict[tuple, object] = {}
         if course.deck_template is not None:
             self.prs = Presentation(str(course.deck_template))
             self._clear_slides()
@@ -118,16 +121,27 @@ class DeckBuilder:
 
     def _run(self, paragraph, text: str, size: float, *, bold: bool = False,
              italic: bool = False, colour: str | None = "ink") -> None:
-        run = paragraph.add_run()
-        run.text = CONTROL.sub("", text)  # XML cannot carry them; inputs reject them anyway
-        font = run.font
-        font.size = Pt(size)
-        font.bold = bold
-        font.italic = italic
-        font.name = self.font_name
-        if colour:
-            font.color.rgb = self.colours[colour]
-        run._r.get_or_add_rPr().set("lang", self.lang)
+        """A formatted run. python-pptx takes ~0.3 ms to format one, so each style is
+        formatted once and its run element copied (the same XML, a fraction of the time)."""
+        key = (size, bold, italic, colour)
+        proto = self._run_protos.get(key)
+        if proto is None:
+            run = paragraph.add_run()
+            font = run.font
+            font.size = Pt(size)
+            font.bold = bold
+            font.italic = italic
+            font.name = self.font_name
+            if colour:
+                font.color.rgb = self.colours[colour]
+            run._r.get_or_add_rPr().set("lang", self.lang)
+            proto = self._run_protos[key] = deepcopy(run._r)
+            element = run._r
+        else:
+            element = deepcopy(proto)
+            paragraph._p._insert_r(element)
+        # XML cannot carry control characters; inputs reject them anyway
+        element.find(qn("a:t")).text = CONTROL.sub("", text)
 
     def _frame(self, shape, box: Box | None = None):
         if box is not None and not self.custom:
@@ -597,16 +611,24 @@ class DeckBuilder:
 
     def _cell(self, cell, text: str, size: float, *, bold: bool = False, numeric: bool,
               fill: str, colour: str = "ink") -> None:
-        cell.margin_left = cell.margin_right = INSET_X
-        cell.margin_top = cell.margin_bottom = INSET_Y
-        cell.fill.solid()
-        cell.fill.fore_color.rgb = self.colours[fill]
-        frame = cell.text_frame
-        frame.clear()
-        frame.word_wrap = True
-        paragraph = frame.paragraphs[0]
-        paragraph.alignment = PP_ALIGN.RIGHT if numeric else PP_ALIGN.LEFT
-        self._run(paragraph, text, size, bold=bold, colour=colour)
+        """A formatted table cell; as with runs, each style is formatted once and copied."""
+        key = (size, bold, numeric, fill, colour)
+        proto = self._cell_protos.get(key)
+        if proto is None:
+            cell.margin_left = cell.margin_right = INSET_X
+            cell.margin_top = cell.margin_bottom = INSET_Y
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = self.colours[fill]
+            frame = cell.text_frame
+            frame.clear()
+            frame.word_wrap = True
+            paragraph = frame.paragraphs[0]
+            paragraph.alignment = PP_ALIGN.RIGHT if numeric else PP_ALIGN.LEFT
+            self._run(paragraph, "", size, bold=bold, colour=colour)
+            proto = self._cell_protos[key] = deepcopy(cell._tc)
+        element = deepcopy(proto)
+        element.find(".//" + qn("a:t")).text = CONTROL.sub("", text)
+        cell._tc.getparent().replace(cell._tc, element)
 
     def chart(self, table: Table) -> None:
         chart = table.chart

@@ -19,7 +19,7 @@ import logging
 import struct
 from itertools import compress
 from operator import ne
-from typing import Iterator
+from typing import Iterator, Protocol
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,8 +74,12 @@ class Outline:
 def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks: list[ChunkPdf],
              *, geometry: Geometry, furniture: Furniture, course_title: str,
              duplex_breaks: set[str], outline: list[Outline] | None = None,
-             metadata: dict[str, str], lang: str) -> tuple[bytes, dict[str, int]]:
-    """Join front matter and chunks; return the PDF and each chunk's first folio."""
+             metadata: dict[str, str], lang: str,
+             font_cache: "FontCache | None" = None) -> tuple[bytes, dict[str, int]]:
+    """Join front matter and chunks; return the PDF and each chunk's first folio.
+
+    ``font_cache`` (get/put by key) keeps merged font files between builds.
+    """
     out = pikepdf.Pdf.new()
     front = pikepdf.Pdf.open(io.BytesIO(front_pdf))
     out.pages.extend(front.pages)
@@ -107,9 +111,9 @@ def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks
                 head = course_title if this_folio % 2 == 0 else chunk.head
             furniture_plan.append((index, this_folio, head))
         folio += chunk.pages
-    _merge_font_subsets(out)
+    _merge_font_subsets(out, font_cache)
     _merge_font_dictionaries(out)
-    _stamp(out, furniture_plan, geometry, furniture)
+    _stamp(out, furniture_plan, geometry, furniture, font_cache)
     _link_contents(out, front_links, anchor_pages, geometry)
     _outline(out, outline or [])
     _page_labels(out, front_count)
@@ -146,11 +150,18 @@ def _font_descriptors(pdf: pikepdf.Pdf):
                     yield str(font.get("/BaseFont", "")), descriptor
 
 
-def _merge_font_subsets(pdf: pikepdf.Pdf) -> None:
+class FontCache(Protocol):
+    def get(self, key: str) -> tuple[bytes, dict] | None: ...
+    def put(self, key: str, data: bytes, meta: dict) -> None: ...
+
+
+def _merge_font_subsets(pdf: pikepdf.Pdf, cache: FontCache | None = None) -> None:
     """One font file per face: glyph-by-glyph union of each chunk's subset.
 
     WeasyPrint subsets with retained glyph ids, so a glyph has the same id in
     every subset of a face and the union is a valid subset for all of them.
+    The union is a function of the subsets, so it is cached by their hashes:
+    an edit that brings no new glyph reuses it.
     """
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     groups: dict[str, list] = {}
@@ -163,10 +174,19 @@ def _merge_font_subsets(pdf: pikepdf.Pdf) -> None:
             streams.setdefault(d.FontFile2.objgen, d.FontFile2)
         if len(streams) < 2:
             continue
-        try:
-            merged = _union_fonts([s.read_bytes() for s in streams.values()])
-        except Exception:  # an unusual font: keep the subsets as they are
-            continue
+        fonts = [s.read_bytes() for s in streams.values()]
+        key = hashlib.sha256("|".join([face] + [hashlib.sha256(f).hexdigest() for f in fonts])
+                             .encode()).hexdigest()
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            merged = hit[0]
+        else:
+            try:
+                merged = _union_fonts(fonts)
+            except Exception:  # an unusual font: keep the subsets as they are
+                continue
+            if cache is not None:
+                cache.put(key, merged, {"pages": 1})
         stream = pikepdf.Stream(pdf, merged)
         stream.Length1 = len(merged)
         for d in descriptors:
@@ -375,22 +395,35 @@ class _StampFont:
     def encode(self, text: str) -> bytes:
         return "".join(f"{self.gids[c]:04x}" for c in text if c in self.gids).encode()
 
-    def pdf_font(self, pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
+    def subset(self, cache: "FontCache | None" = None) -> bytes:
+        """The face cut down to the furniture's glyphs (ids kept); cached by file and glyphs."""
+        gids = sorted(set(self.gids.values()))
+        source = self.path.read_bytes()
+        key = hashlib.sha256(source + f"|furniture|{gids}".encode()).hexdigest()
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            return hit[0]
         from fontTools import subset
 
         options = subset.Options(retain_gids=True, hinting=False, notdef_outline=True,
                                  name_IDs=["*"], drop_tables=["GSUB", "GPOS", "kern"])
         subsetter = subset.Subsetter(options)
-        subsetter.populate(gids=sorted(set(self.gids.values())))
-        font = TTFont(io.BytesIO(self.path.read_bytes()), recalcTimestamp=False, lazy=True)
+        subsetter.populate(gids=gids)
+        font = TTFont(io.BytesIO(source), recalcTimestamp=False, lazy=True)
         for tag in ("GSUB", "GPOS", "GDEF", "kern"):  # unread, or the subsetter decodes them
             if tag in font:
                 del font[tag]
         subsetter.subset(font)
         data = io.BytesIO()
         font.save(data)
-        file_stream = pikepdf.Stream(pdf, data.getvalue())
-        file_stream.Length1 = len(data.getvalue())
+        if cache is not None:
+            cache.put(key, data.getvalue(), {"pages": 1})
+        return data.getvalue()
+
+    def pdf_font(self, pdf: pikepdf.Pdf, cache: "FontCache | None" = None) -> pikepdf.Dictionary:
+        data = self.subset(cache)
+        file_stream = pikepdf.Stream(pdf, data)
+        file_stream.Length1 = len(data)
         scale = 1000 / self.upem
         widths = pikepdf.Array()
         for gid in sorted(set(self.gids.values())):
@@ -417,10 +450,10 @@ class _StampFont:
 
 
 def _stamp(pdf: pikepdf.Pdf, plan: list[tuple[int, int, str | None]], geometry: Geometry,
-           furniture: Furniture) -> None:
+           furniture: Furniture, cache: FontCache | None = None) -> None:
     texts = {head for _, _, head in plan if head}
     font = _StampFont(furniture.font_path, texts)
-    font_ref = pdf.make_indirect(font.pdf_font(pdf))
+    font_ref = pdf.make_indirect(font.pdf_font(pdf, cache))
     for index, folio, head in plan:
         page = pdf.pages[index]
         left = folio % 2 == 0

@@ -139,7 +139,7 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
             # early (cached items, batches of 60 items), so it costs little time or memory.
             data, page_map, stats = pdf.render_assembled(
                 course, theme, cache_folder=manifest.root / ".reader-cache",
-                progress=report.step, jobs=os.cpu_count() or 1)
+                progress=report.step, jobs=os.cpu_count() or 1, placed=deck_job.pages_known)
             result.cache = stats
             result.pages = page_map.front_pages + page_map.body_pages
         result.page_map = page_map
@@ -195,9 +195,11 @@ class DeckInBackground:
     """Builds the deck in a forked process while the reader is laid out.
 
     The deck needs the reader's page numbers only for its "Reader p. N" lines,
-    so the child writes tokens there and the parent fills them in from the
-    PDF's page map: the two stages overlap on two cores. Where forking is not
-    safe (a threaded host, a worker process) the deck is built afterwards.
+    so the child writes tokens there. As soon as the reader's chunks are
+    placed, the parent sends the page numbers (``pages_known``) and the child
+    fills them in and compresses the deck while the parent assembles the PDF.
+    Where forking is not safe (a threaded host, a worker process) the deck is
+    built afterwards, in this process.
     """
 
     def __init__(self, course: Course, theme, out_dir: Path, wanted: bool,  # noqa: ANN001
@@ -205,6 +207,7 @@ class DeckInBackground:
         self.course, self.theme, self.out_dir, self.wanted = course, theme, out_dir, wanted
         self.cache_folder = cache_folder
         self.process = None
+        self.pages_sent = False
         self.path = out_dir / f".deck.pptx.tmp-{os.getpid()}-child"
 
     def __enter__(self) -> "DeckInBackground":
@@ -215,21 +218,37 @@ class DeckInBackground:
                     not multiprocessing.current_process().daemon)
         if can_fork:
             context = multiprocessing.get_context("fork")
+            self._receiver, self._sender = context.Pipe(duplex=False)
             self.process = context.Process(target=self._child, daemon=True)
             self.process.start()
+            self._receiver.close()
         return self
 
     def _child(self) -> None:
         import json
 
-        from .pdf import _worker_signals
+        from .pdf import PageMap, _worker_signals
 
         _worker_signals()
+        self._sender.close()
         data, slides, stats = deck_bytes(self.course, self.theme, None, self.cache_folder)
+        try:
+            page_map = PageMap(start=self._receiver.recv())
+        except EOFError:  # the build stopped before the reader was placed
+            return
+        data = finish_deck(data, page_map)
         head = json.dumps({"slides": slides, "stats": vars(stats)}).encode()
         temp = self.path.with_name(self.path.name + "-part")
         temp.write_bytes(len(head).to_bytes(4, "big") + head + data)
         os.replace(temp, self.path)
+
+    def pages_known(self, page_map) -> None:  # noqa: ANN001
+        if self.process is not None and not self.pages_sent:
+            self.pages_sent = True
+            try:
+                self._sender.send(dict(page_map.start))
+            except (BrokenPipeError, OSError):  # the child failed: result() builds the deck
+                pass
 
     def result(self, page_map) -> tuple[bytes, int, object]:  # noqa: ANN001
         import json
@@ -237,13 +256,13 @@ class DeckInBackground:
         from .deck_assembly import DeckStats
 
         if self.process is not None:
+            self.pages_known(page_map)
             self.process.join()
             if self.process.exitcode == 0 and self.path.exists():
                 raw = self.path.read_bytes()
                 size = int.from_bytes(raw[:4], "big")
                 head = json.loads(raw[4:4 + size])
-                return (finish_deck(raw[4 + size:], page_map), head["slides"],
-                        DeckStats(**head["stats"]))
+                return raw[4 + size:], head["slides"], DeckStats(**head["stats"])
         data, slides, stats = deck_bytes(self.course, self.theme, page_map, self.cache_folder)
         return finish_deck(data, page_map), slides, stats
 

@@ -441,8 +441,14 @@ def _cached_geometry(lazy: _LazyRenderer, builder: HtmlBuilder, folder: Path | N
 
 def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = None,
                      jobs: int | None = None, renderer: Renderer | None = None,
-                     progress: Callable[[int, int, str], None] | None = None):
-    """The reader as independently laid-out, cached chunks; returns (pdf, PageMap, stats)."""
+                     progress: Callable[[int, int, str], None] | None = None,
+                     placed: Callable[[PageMap], None] | None = None):
+    """The reader as independently laid-out, cached chunks; returns (pdf, PageMap, stats).
+
+    ``placed`` hears the body's page numbers as soon as they are known, before
+    the front matter and the assembly (the deck fills in its page references
+    meanwhile).
+    """
     import hashlib
 
     from .cache import ChunkCache
@@ -481,10 +487,13 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
         cache.put(key, data, {"pages": pages, "anchors": anchors})
         cache.stats.rendered.append(key)
     page_map, pieces, duplex = _place(course, chunks, keys, results)
+    if placed is not None:
+        placed(page_map)
     front_pdf, front_meta = _front_matter(lazy, builder, cache_folder, fingerprint, page_map)
     page_map.front_pages = front_meta["pages"]
+    fonts = ChunkCache(cache_folder, "fonts", suffix=".ttf")
     return _assemble(course, theme, front_pdf, front_meta, pieces, geometry, duplex,
-                     page_map), page_map, cache.stats
+                     page_map, fonts), page_map, cache.stats
 
 
 def _lay_out(lazy: _LazyRenderer, todo: list[str], jobs: int,
@@ -574,7 +583,8 @@ def _front_matter(lazy: _LazyRenderer, builder: HtmlBuilder, folder: Path | None
 
 
 def _assemble(course: Course, theme: Theme, front_pdf: bytes, front_meta: dict, pieces: list,
-              geometry, duplex: set[str], page_map: PageMap) -> bytes:  # noqa: ANN001
+              geometry, duplex: set[str], page_map: PageMap,  # noqa: ANN001
+              fonts) -> bytes:  # noqa: ANN001
     from importlib.metadata import version
 
     from . import __version__
@@ -594,7 +604,7 @@ def _assemble(course: Course, theme: Theme, front_pdf: bytes, front_meta: dict, 
                   "Creator": "reader", "Producer": f"reader {__version__} (WeasyPrint "
                                                     f"{version('weasyprint')}, pikepdf)",
                   **_dates()},
-        lang=settings.lang)
+        lang=settings.lang, font_cache=fonts)
     return data
 
 

@@ -355,19 +355,32 @@ def _render_chunk(html: str) -> tuple[bytes, int, dict]:
 
 
 def _worker_signals() -> None:
-    """Workers leave interrupts to the parent, which cleans up and reports once."""
+    """Workers leave interrupts to the parent, which cleans up and reports once, and
+    end with it: on Linux the kernel sends them SIGTERM if their parent dies."""
     import signal
+    import sys
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
 
 
-def probe_geometry(renderer: Renderer, builder: HtmlBuilder):
-    """Lay out two empty pages with the theme's CSS to learn right and left margins."""
+def probe_html(builder: HtmlBuilder) -> str:
+    """Two empty pages with the theme's CSS: what the page geometry is learnt from."""
+    return builder.render([], front=False).replace(
+        "<body>", '<body><main class="body"><p style="break-after: page">.</p><p>.</p></main>')
+
+
+def probe_geometry(renderer: Renderer, html: str):
+    """Lay out the probe's two pages to learn right and left margins."""
     from .assemble import PX, Geometry
 
-    html = builder.render([], front=False).replace(
-        "<body>", '<body><main class="body"><p style="break-after: page">.</p><p>.</p></main>')
     document = renderer.layout(html)
     right, left = (p._page_box for p in document.pages[:2])
 
@@ -389,19 +402,6 @@ def chunk_css(geometry) -> str:  # noqa: ANN001
             f"@page :right {{ margin: {top}pt {right}pt {bottom}pt {left}pt }}")
 
 
-class _LazyRenderer:
-    """The Renderer, made on first use: a rebuild that lays nothing out never imports
-    WeasyPrint (0.4 s) nor parses the stylesheets."""
-
-    def __init__(self, course: Course, theme: Theme, renderer: Renderer | None):
-        self.course, self.theme, self.renderer = course, theme, renderer
-
-    def get(self) -> Renderer:
-        if self.renderer is None:
-            self.renderer = Renderer(self.course, self.theme)
-        return self.renderer
-
-
 def _base_fingerprint(course: Course, theme: Theme) -> str:
     """What every cached layout depends on besides its own HTML."""
     import hashlib
@@ -415,7 +415,7 @@ def _base_fingerprint(course: Course, theme: Theme) -> str:
         f"{pdf_options(course)}".encode()).hexdigest()
 
 
-def _cached_geometry(lazy: _LazyRenderer, builder: HtmlBuilder, folder: Path | None,
+def _cached_geometry(layout, builder: HtmlBuilder, folder: Path | None,  # noqa: ANN001
                      base: str):
     """The page geometry, probed once per theme and paper (a 2-page layout otherwise)."""
     import hashlib
@@ -433,7 +433,7 @@ def _cached_geometry(lazy: _LazyRenderer, builder: HtmlBuilder, folder: Path | N
                             tuple(map(float, g[3])))
         except (KeyError, TypeError, ValueError, IndexError):
             pass
-    geometry = probe_geometry(lazy.get(), builder)
+    geometry = layout.geometry(probe_html(builder))
     cache.put(key, b"", {"geometry": [geometry.width, geometry.height, list(geometry.right),
                                       list(geometry.left)]})
     return geometry
@@ -442,22 +442,24 @@ def _cached_geometry(lazy: _LazyRenderer, builder: HtmlBuilder, folder: Path | N
 def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = None,
                      jobs: int | None = None, renderer: Renderer | None = None,
                      progress: Callable[[int, int, str], None] | None = None,
-                     placed: Callable[[PageMap], None] | None = None):
+                     placed: Callable[[PageMap], None] | None = None, layout=None):  # noqa: ANN001
     """The reader as independently laid-out, cached chunks; returns (pdf, PageMap, stats).
 
     ``placed`` hears the body's page numbers as soon as they are known, before
     the front matter and the assembly (the deck fills in its page references
-    meanwhile).
+    meanwhile). ``layout`` is where WeasyPrint runs (layout.py): in this
+    process by default.
     """
     import hashlib
 
     from .cache import ChunkCache
+    from .layout import Layout
 
-    lazy = _LazyRenderer(course, theme, renderer)
+    layout = layout or Layout(course, theme, renderer)
     placeholders = chart_placeholders(course, theme)
     builder = HtmlBuilder(course, theme, placeholders)
     base = _base_fingerprint(course, theme)
-    geometry = _cached_geometry(lazy, builder, cache_folder, base)
+    geometry = _cached_geometry(layout, builder, cache_folder, base)
     extra = chunk_css(geometry)
     fingerprint = hashlib.sha256(f"{base}|{extra}".encode()).hexdigest()
     cache = ChunkCache(cache_folder)
@@ -481,7 +483,7 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
         svgs = reader_charts(course, theme)  # matplotlib only when a chart is laid out
         for anchor, mark in placeholders.items():
             todo = [html.replace(mark, svgs[anchor]) for html in todo]
-    rendered = _lay_out(lazy, todo, jobs or os.cpu_count() or 1, progress)
+    rendered = layout.chunks(todo, jobs or os.cpu_count() or 1, progress) if todo else []
     for key, (data, pages, anchors) in zip(missing, rendered):
         results[key] = (data, pages, anchors)
         cache.put(key, data, {"pages": pages, "anchors": anchors})
@@ -489,48 +491,11 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
     page_map, pieces, duplex = _place(course, chunks, keys, results)
     if placed is not None:
         placed(page_map)
-    front_pdf, front_meta = _front_matter(lazy, builder, cache_folder, fingerprint, page_map)
+    front_pdf, front_meta = _front_matter(layout, builder, cache_folder, fingerprint, page_map)
     page_map.front_pages = front_meta["pages"]
     fonts = ChunkCache(cache_folder, "fonts", suffix=".ttf")
     return _assemble(course, theme, front_pdf, front_meta, pieces, geometry, duplex,
                      page_map, fonts), page_map, cache.stats
-
-
-def _lay_out(lazy: _LazyRenderer, todo: list[str], jobs: int,
-             progress: Callable[[int, int, str], None] | None) -> list[tuple[bytes, int, dict]]:
-    """Lay out chunks: the first in this process, the rest in a fork pool if worth it.
-
-    The first layout warms what every later one reuses (cffi's parsed C types,
-    hyphenation dictionaries, loaded faces), so forked workers inherit it
-    instead of each paying for it again.
-    """
-    import multiprocessing
-    import threading
-
-    global _WORKER
-    if not todo:
-        return []
-    _WORKER = lazy.get()
-    rendered = [_render_chunk(todo[0])]
-    if progress:
-        progress(1, len(todo), "items laid out")
-    rest = todo[1:]
-    # Fork only from a plain single-threaded process: not inside a variant's worker (no
-    # grandchildren) nor a threaded host (a fork there can inherit a held lock).
-    can_fork = not multiprocessing.current_process().daemon and threading.active_count() == 1
-    if len(rest) >= 3 and jobs > 1 and can_fork:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(rest)), initializer=_worker_signals) as pool:
-            for result in pool.imap(_render_chunk, rest, chunksize=1):
-                rendered.append(result)
-                if progress:
-                    progress(len(rendered), len(todo), "items laid out")
-    else:
-        for html in rest:
-            rendered.append(_render_chunk(html))
-            if progress:
-                progress(len(rendered), len(todo), "items laid out")
-    return rendered
 
 
 def _place(course: Course, chunks: list[Chunk], keys: list[str],
@@ -556,7 +521,7 @@ def _place(course: Course, chunks: list[Chunk], keys: list[str],
     return page_map, pieces, duplex
 
 
-def _front_matter(lazy: _LazyRenderer, builder: HtmlBuilder, folder: Path | None,
+def _front_matter(layout, builder: HtmlBuilder, folder: Path | None,  # noqa: ANN001
                   fingerprint: str, page_map: PageMap) -> tuple[bytes, dict]:
     """Cover and contents, laid out last with the real page numbers; cached by their HTML,
     so an edit that moves no page number reuses them."""
@@ -571,13 +536,7 @@ def _front_matter(lazy: _LazyRenderer, builder: HtmlBuilder, folder: Path | None
     hit = cache.get(key)
     if hit is not None and isinstance(hit[1].get("links"), list):
         return hit
-    renderer = lazy.get()
-    front = renderer.layout(html)
-    meta = {"pages": len(front.pages),
-            "links": [[n, target, list(rect)] for n, target, rect in _merged_links(front)],
-            "contents_page": next((n for n, p in enumerate(front.pages)
-                                   if "contents" in p.anchors), 1)}
-    data = front.write_pdf(**renderer.options())
+    data, meta = layout.front(html)
     cache.put(key, data, meta)
     return data, meta
 

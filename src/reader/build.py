@@ -233,11 +233,13 @@ class DeckInBackground:
     def _child(self) -> None:
         import json
 
+        from .deck_assembly import trim_memory
         from .pdf import PageMap, _worker_signals
 
         _worker_signals()
         self._sender.close()
         data, slides, stats = deck_bytes(self.course, self.theme, None, self.cache_folder)
+        trim_memory()  # it waits for the reader's page numbers: hold only the deck
         try:
             page_map = PageMap(start=self._receiver.recv())
         except EOFError:  # the build stopped before the reader was placed

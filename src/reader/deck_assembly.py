@@ -39,7 +39,7 @@ P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SLIDE_REL = R_NS + "/slide"
 DECK_FORMAT = "slides-v1"   # bump when what a group records changes
-BATCH = 60                  # items per python-pptx Presentation: bounds the deck's memory
+BATCH = 25                  # items per python-pptx Presentation: bounds the deck's memory
 
 
 # --- package plumbing ---------------------------------------------------------------------
@@ -372,6 +372,21 @@ def item_key(fingerprint: str, item: Item) -> str:
 
 # --- the deck -----------------------------------------------------------------------------
 
+def trim_memory() -> None:
+    """Return freed memory to the system: python-pptx's XML trees live in the C heap,
+    which otherwise keeps its peak size for the rest of the process."""
+    import ctypes
+    import gc
+    import sys
+
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+
+
 @dataclass
 class DeckStats:
     built: list[str] = field(default_factory=list)     # item anchors whose slides were made
@@ -426,6 +441,7 @@ def render_deck(course: Course, theme, page_map, cache_folder: Path | None  # no
         del prs
         segments = builder.segments
         del builder                              # one batch's slide objects at a time
+        trim_memory()
         batch_base, built = split(buffer.getvalue(), segments)
         base = base or batch_base
         for name, group in built.items():

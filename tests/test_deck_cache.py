@@ -77,12 +77,29 @@ def test_a_corrupt_slide_cache_entry_is_rebuilt_not_used(small_course):
     course = small_course
     _build(course.root)
     good = [slide_text(s) for s in deck_slides(course.dist / "deck.pptx")]
+    # Five items, two dividers, the agenda and the sources; the title slide is always made.
     entries = sorted((course.root / ".reader-cache" / "slides").glob("*.zip"))
-    assert len(entries) == 5
-    entries[0].write_bytes(entries[0].read_bytes()[:-50] + b"garbage")
+    assert len(entries) == 9
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:-50] + b"garbage")
     again = _build(course.root)
-    assert len(again.deck_cache.built) == 1 and len(again.deck_cache.reused) == 4
+    assert len(again.deck_cache.discarded) == 5 and len(again.deck_cache.built) == 5
+    assert not again.deck_cache.reused
     assert [slide_text(s) for s in deck_slides(course.dist / "deck.pptx")] == good
+    third = _build(course.root)
+    assert len(third.deck_cache.reused) == 5 and not third.deck_cache.built
+
+
+def test_renaming_a_part_rebuilds_its_divider_not_its_items(small_course):
+    course = small_course
+    _build(course.root)
+    manifest = (course.root / "course.yaml").read_text()
+    (course.root / "course.yaml").write_text(manifest.replace("Second part", "Part renamed"))
+    again = _build(course.root)
+    assert not again.deck_cache.built and len(again.deck_cache.reused) == 5
+    texts = [slide_text(s) for s in deck_slides(course.dist / "deck.pptx")]
+    assert any("Part renamed" in t for t in texts)
+    assert not any("Second part" in t for t in texts)
 
 
 def test_editions_do_not_share_slides(small_course):

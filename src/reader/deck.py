@@ -673,11 +673,7 @@ class DeckBuilder:
     # --- sources -----------------------------------------------------------------------
 
     def sources(self) -> None:
-        lines = []
-        for entry in self.course.sources():
-            used = "; ".join(r.label + (f" ({r.pages_label})" if r.pages else "")
-                             for r in entry.readings)
-            lines.append(f"{entry.source.citation_text()} {used}.")
+        lines = source_lines(self.course)
         size = 20
         pages = self._paged_text(lines, BODY, size, bullets=True)
         layout = self._layout("Title and Content", index=1)
@@ -724,10 +720,6 @@ def _first_sentences(paragraphs: list[str]) -> list[str]:
     return [split_sentences(p)[0] for p in paragraphs if split_sentences(p)]
 
 
-def build_deck(course: Course, theme: Theme, page_map: PageMap | None) -> Presentation:
-    return DeckBuilder(course, theme, page_map).build()
-
-
 def set_core_properties(prs: Presentation, course: Course) -> None:
     """Title, author and language in the file's properties; fixed dates (reproducible)."""
     from .output import fixed_datetime
@@ -744,3 +736,13 @@ def set_core_properties(prs: Presentation, course: Course) -> None:
     stamp = fixed_datetime().replace(tzinfo=None)
     props.created = props.modified = stamp
     props.last_printed = stamp
+
+
+def source_lines(course: Course) -> list[str]:
+    """The Sources slides' lines: each work, then the readings taken from it."""
+    lines = []
+    for entry in course.sources():
+        used = "; ".join(r.label + (f" ({r.pages_label})" if r.pages else "")
+                         for r in entry.readings)
+        lines.append(f"{entry.source.citation_text()} {used}.")
+    return lines

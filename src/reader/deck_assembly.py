@@ -370,6 +370,27 @@ def item_key(fingerprint: str, item: Item) -> str:
     return digest.hexdigest()
 
 
+def segment_keys(course: Course, fingerprint: str) -> dict[str, str]:
+    """Keys of every segment but the title slide, which is always made (its package
+    parts are the base the groups are joined onto)."""
+    from .deck import source_lines
+
+    keys = {item.anchor: item_key(fingerprint, item) for item in course.items}
+
+    def key(*parts: object) -> str:
+        return hashlib.sha256(json.dumps([fingerprint, *parts], default=str).encode()
+                              ).hexdigest()
+
+    if course.parts:
+        keys["agenda"] = key("agenda", [(p.label, p.title) for p in course.parts])
+    for part in course.parts:
+        keys[part.anchor] = key("divider", part.anchor, part.label, part.title,
+                                [(i.label, i.title) for i in part.items])
+    if course.excerpts:
+        keys["sources"] = key("sources", source_lines(course))
+    return keys
+
+
 # --- the deck -----------------------------------------------------------------------------
 
 def trim_memory() -> None:
@@ -417,18 +438,22 @@ def render_deck(course: Course, theme, page_map, cache_folder: Path | None  # no
 
     stats = DeckStats()
     cache = ChunkCache(cache_folder, "slides", suffix=".zip")
-    fingerprint = deck_fingerprint(course, theme)
-    keys = {item.anchor: item_key(fingerprint, item) for item in course.items}
+    keys = segment_keys(course, deck_fingerprint(course, theme))
+    items = {item.anchor for item in course.items}
     groups: dict[str, Group] = {}
-    for anchor, key in keys.items():
-        hit = cache.get(key)
-        if hit is not None:
-            try:
-                groups[anchor] = Group.from_bytes(hit[0])
-                stats.reused.append(anchor)
-                continue
-            except (zipfile.BadZipFile, KeyError, ValueError, TypeError):
-                stats.discarded.append(anchor)
+    for name, key in keys.items():
+        hit = cache.get(key)             # None, too, for an entry that does not verify
+        try:
+            if hit is not None:
+                groups[name] = Group.from_bytes(hit[0])
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError):
+            hit = None
+            cache.stats.discarded.append(key)
+        if name in items:
+            if hit is not None:
+                stats.reused.append(name)
+            elif key in cache.stats.discarded:
+                stats.discarded.append(name)
     names = segment_names(course)
     todo = [n for n in names if n not in groups]
     base = None
@@ -449,9 +474,9 @@ def render_deck(course: Course, theme, page_map, cache_folder: Path | None  # no
                 continue
             groups[name] = group
             if name in keys:
+                cache.put(keys[name], group.to_bytes(), {"pages": max(1, group.slides)})
+            if name in items:
                 stats.built.append(name)
-                data = group.to_bytes()
-                cache.put(keys[name], data, {"pages": max(1, group.slides)})
     assert base is not None
     ordered = [groups[n] for n in names]
     return join(base, ordered), sum(g.slides for g in ordered), stats

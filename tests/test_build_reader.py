@@ -186,3 +186,22 @@ def test_sample_course_builds():
 
     result = run("check", str(REPO))
     assert result.exit_code == 0, result.output
+
+
+def test_hyphenated_lines_stay_in_the_theme_faces(course):
+    """Line-end hyphens are drawn in the body face, not a fallback (Caladea has no U+2010)."""
+    import pikepdf
+
+    words = "internationalisation institutionalisation characteristically " * 40
+    course.write("s/long.md", essay("Long words", words))
+    course.manifest({"title": "Hyphens", "contents": [{"essay": "s/long.md"}]})
+    result = run("build", str(course.root))
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_pages(course.dist / "reader.pdf"))
+    assert re.search(r"\w-\n", text) or re.search(r"\w- ", text), "expected hyphenated lines"
+    faces = set()
+    with pikepdf.open(course.dist / "reader.pdf") as pdf:
+        for page in pdf.pages:
+            for _, font in page.obj.get("/Resources", {}).get("/Font", {}).items():
+                faces.add(str(font.get("/BaseFont", "")).split("+")[-1])
+    assert faces and not any("DejaVu" in f for f in faces), faces

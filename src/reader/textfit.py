@@ -61,14 +61,33 @@ class Metrics:
 
     def wrap(self, text: str, size: float, width: float, bold: bool = False,
              italic: bool = False) -> list[str]:
-        """Greedy word wrap; a word longer than a line is broken by characters."""
+        """Greedy word wrap; a word longer than a line is broken by characters.
+
+        The line being filled keeps the running sum of its words' widths, so each
+        candidate costs one word, not the whole line again (the deck measures a
+        million words). The sums are the ones width() makes, in the same order.
+        """
+        space = self._word(" ", bold, italic)
         lines: list[str] = []
         for hard_line in text.split("\n"):
             current = ""
+            total, count, simple = 0, 0, True   # current's " "-pieces less its last, empty one
             for word in re.split(r"(?<=\s)(?=\S)", hard_line):
-                candidate = current + word
-                if self.width(candidate.rstrip(), size, bold, italic) <= width:
-                    current = candidate
+                stripped = word.rstrip()
+                if simple and stripped:
+                    pieces = stripped.split(" ")
+                    candidate_total = total
+                    for piece in pieces:
+                        candidate_total += self._word(piece, bold, italic)
+                    n = count + len(pieces)
+                    wide = (candidate_total + (n - 1) * space) * size / _REF_SIZE * SAFETY
+                else:
+                    wide = self.width((current + word).rstrip(), size, bold, italic)
+                if wide <= width:
+                    current += word
+                    total, count, simple = self._pieces(current, bold, italic) \
+                        if not simple or not stripped else \
+                        self._extend(candidate_total, n, word[len(stripped):])
                     continue
                 if current:
                     lines.append(current.rstrip())
@@ -78,8 +97,27 @@ class Metrics:
                     lines.append(word[:cut])
                     word = word[cut:]
                 current = word
+                total, count, simple = self._pieces(current, bold, italic)
             lines.append(current.rstrip())
         return lines
+
+    @staticmethod
+    def _extend(total: float, count: int, trailing: str) -> tuple[float, int, bool]:
+        """The running state after a word and its trailing whitespace joined the line."""
+        if trailing and trailing.strip(" ") == "":
+            return total, count + len(trailing) - 1, True   # extra spaces: empty pieces
+        return 0, 0, False
+
+    def _pieces(self, current: str, bold: bool, italic: bool) -> tuple[float, int, bool]:
+        if not current:
+            return 0, 0, True
+        if not current.endswith(" ") or current.rstrip(" ") != current.rstrip():
+            return 0, 0, False
+        pieces = current.split(" ")[:-1]
+        total = 0
+        for piece in pieces:
+            total += self._word(piece, bold, italic)
+        return total, len(pieces), True
 
     def _fit_chars(self, word: str, size: float, width: float, bold: bool, italic: bool) -> int:
         n = 1

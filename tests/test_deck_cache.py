@@ -7,7 +7,7 @@ import shutil
 
 import yaml
 
-from conftest import deck_slides, essay, notes_text, slide_text
+from conftest import deck_slides, essay, notes_text, run, slide_text
 from reader.build import build
 
 
@@ -114,3 +114,100 @@ def test_editions_do_not_share_slides(small_course):
     assert len(again.deck_cache.reused) == 5 and not again.deck_cache.built
     notes = " ".join(notes_text(s) for s in deck_slides(course.dist / "deck.pptx"))
     assert "SECRET-NOTE" not in notes
+
+
+def _picture_course(course):
+    """A template with a logo, an essay using that logo and a photo, a second essay using
+    the photo, a table with a chart: every kind of part a group can share or own."""
+    import copy
+    import hashlib
+
+    from PIL import Image
+    from pptx import Presentation
+    from pptx.oxml.ns import qn
+    from pptx.util import Inches
+
+    Image.new("RGB", (900, 600), "navy").save(course.root / "logo.png")
+    Image.new("RGB", (1200, 800), "darkgreen").save(course.root / "photo.png")
+    template = Presentation()   # the logo on the master, as templates have it
+    scratch = template.slides.add_slide(template.slide_layouts[6])
+    picture = scratch.shapes.add_picture(str(course.root / "logo.png"), 0, 0, Inches(0.5))
+    _, rid = template.slide_master.part.get_or_add_image_part(str(course.root / "logo.png"))
+    element = copy.deepcopy(picture._element)
+    element.blipFill.blip.set(qn("r:embed"), rid)
+    template.slide_master.shapes._spTree.append(element)
+    (course.root / "templates").mkdir()
+    template.save(course.root / "templates" / "deck.pptx")
+    course.write("s/logo.md", essay("Logo essay", "Words.\n\n![The logo](../logo.png)\n\n"
+                                                  "![A green photo](../photo.png)"))
+    course.write("s/photo.md", essay("Photo essay", "Words.\n\n![The photo again](../photo.png)"))
+    course.write("s/t.yaml", yaml.safe_dump({
+        "title": "Output", "columns": ["Year", "Grain"], "rows": [[1928, 73], [1932, 70]],
+        "chart": {"type": "bar", "x": "Year", "y": ["Grain"]}}))
+    course.manifest({"title": "Pictures", "deck_template": "templates/deck.pptx",
+                     "contents": [{"essay": "s/logo.md"}, {"essay": "s/photo.md"},
+                                  {"table": "s/t.yaml"}]})
+    return {hashlib.sha256((course.root / n).read_bytes()).hexdigest(): n
+            for n in ("logo.png", "photo.png")}
+
+
+def _pictures_by_alt(path):
+    import hashlib
+
+    found = {}
+    for slide in deck_slides(path):
+        for shape in slide.shapes:
+            if shape.shape_type == 13:  # picture
+                alt = shape._element.xpath("./p:nvPicPr/p:cNvPr/@descr")
+                found[alt[0] if alt else shape.name] = hashlib.sha256(shape.image.blob).hexdigest()
+    return found
+
+
+def test_each_picture_slide_shows_its_own_picture_from_the_cache_too(course):
+    files = _picture_course(course)
+    _build(course.root)
+    for deck in ("cold", "warm"):
+        shown = {alt: files.get(digest) for alt, digest in
+                 _pictures_by_alt(course.dist / "deck.pptx").items()}
+        assert shown == {"The logo": "logo.png", "A green photo": "photo.png",
+                         "The photo again": "photo.png"}, (deck, shown)
+        path = course.root / "s/photo.md"
+        path.write_text(path.read_text() + f"\nAdded after the {deck} build.\n")
+        assert _build(course.root).deck_cache.built == ["item-2"]
+
+
+def test_a_deck_from_the_cache_matches_a_cold_one_with_pictures_and_charts(course):
+    _picture_course(course)
+    _build(course.root)
+    path = course.root / "s/photo.md"
+    path.write_text(path.read_text().replace("Words.", "Changed words."))
+    _build(course.root)
+    warm = (course.dist / "deck.pptx").read_bytes()
+    shutil.rmtree(course.root / ".reader-cache")
+    _build(course.root)
+    assert (course.dist / "deck.pptx").read_bytes() == warm
+
+
+def test_reused_slides_get_this_builds_page_numbers_in_every_path(course):
+    """Slides are cached with page tokens, never numbers: a class built in a pool worker
+    (no background deck) and then the base course both show where items are now."""
+    course.write("s/a.md", essay("Growing essay", "Short."))
+    course.write("s/b.md", essay("Later essay", "Text."))
+    course.manifest({"title": "Pages", "classes": {"mon": {"subtitle": "Monday"}},
+                     "contents": [{"essay": "s/a.md"}, {"essay": "s/b.md"}]})
+
+    def later_page(dist):
+        for slide in deck_slides(dist / "deck.pptx"):
+            for shape in slide.shapes:
+                if shape.name == "Reader page" and slide.name == "item-2":
+                    return shape.text_frame.text
+        raise AssertionError("no page reference on item-2's slides")
+
+    assert run("build", "--all-classes", str(course.root)).exit_code == 0
+    before = later_page(course.dist / "mon")
+    course.write("s/a.md", essay("Growing essay", "\n\n".join(["Many words here. " * 60] * 12)))
+    assert run("build", "--all-classes", str(course.root)).exit_code == 0
+    for dist in (course.dist / "mon", course.dist):
+        result = build(course.root, force=True, class_name="mon" if dist != course.dist
+                       else None)[0]
+        assert later_page(dist) == f"Reader p. {result.page_map.start['item-2']}" != before

@@ -176,13 +176,13 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
 PAGE_TOKEN = re.compile(rb"\[\[reader-page:([A-Za-z0-9_-]+)\]\]")
 
 
-def deck_bytes(course: Course, theme, page_map, cache_folder: Path | None = None  # noqa: ANN001
+def deck_bytes(course: Course, theme, cache_folder: Path | None = None  # noqa: ANN001
                ) -> tuple[bytes, int, object]:
-    """The deck's package, its slide count and cache stats; ``page_map=None`` leaves
-    page tokens to fill in later (see DeckInBackground)."""
+    """The deck's package with page tokens (finish_deck fills them), its slide count and
+    cache stats."""
     from .deck_assembly import render_deck
 
-    return render_deck(course, theme, page_map, cache_folder)
+    return render_deck(course, theme, cache_folder)
 
 
 def finish_deck(data: bytes, page_map) -> bytes:  # noqa: ANN001
@@ -215,6 +215,7 @@ class DeckInBackground:
         self.process = None
         self.pages_sent = False
         self.path = out_dir / f".deck.pptx.tmp-{os.getpid()}-child"
+        self._pages_file = out_dir / f".deck-pages.tmp-{os.getpid()}"
 
     def __enter__(self) -> "DeckInBackground":
         import multiprocessing
@@ -238,11 +239,12 @@ class DeckInBackground:
 
         _worker_signals()
         self._sender.close()
-        data, slides, stats = deck_bytes(self.course, self.theme, None, self.cache_folder)
+        data, slides, stats = deck_bytes(self.course, self.theme, self.cache_folder)
         trim_memory()  # it waits for the reader's page numbers: hold only the deck
         try:
-            page_map = PageMap(start=self._receiver.recv())
-        except EOFError:  # the build stopped before the reader was placed
+            self._receiver.recv()
+            page_map = PageMap(start=json.loads(self._pages_file.read_text(encoding="utf-8")))
+        except (EOFError, OSError, ValueError):  # the build stopped before the reader was placed
             return
         data = finish_deck(data, page_map)
         head = json.dumps({"slides": slides, "stats": vars(stats)}).encode()
@@ -251,10 +253,15 @@ class DeckInBackground:
         os.replace(temp, self.path)
 
     def pages_known(self, page_map) -> None:  # noqa: ANN001
+        """Hand the child the page numbers: through a file, so that the pipe (64 KiB) never
+        blocks this process on a reader of thousands of items; the pipe only says so."""
         if self.process is not None and not self.pages_sent:
             self.pages_sent = True
             try:
-                self._sender.send(dict(page_map.start))
+                import json
+
+                self._pages_file.write_text(json.dumps(page_map.start), encoding="utf-8")
+                self._sender.send(True)
             except (BrokenPipeError, OSError):  # the child failed: result() builds the deck
                 pass
 
@@ -271,14 +278,15 @@ class DeckInBackground:
                 size = int.from_bytes(raw[:4], "big")
                 head = json.loads(raw[4:4 + size])
                 return raw[4 + size:], head["slides"], DeckStats(**head["stats"])
-        data, slides, stats = deck_bytes(self.course, self.theme, page_map, self.cache_folder)
+        data, slides, stats = deck_bytes(self.course, self.theme, self.cache_folder)
         return finish_deck(data, page_map), slides, stats
 
     def __exit__(self, *exc) -> None:  # noqa: ANN002
         if self.process is not None and self.process.is_alive():
             self.process.terminate()
             self.process.join()
-        for path in (self.path, self.path.with_name(self.path.name + "-part")):
+        for path in (self.path, self.path.with_name(self.path.name + "-part"),
+                     self._pages_file):
             try:
                 path.unlink()
             except FileNotFoundError:

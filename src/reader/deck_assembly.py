@@ -38,7 +38,8 @@ TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SLIDE_REL = R_NS + "/slide"
-DECK_FORMAT = "slides-v1"   # bump when what a group records changes
+DECK_FORMAT = "slides-v2"   # bump when what a group records changes
+LOCAL = "/@group"           # prefix of a group's own part names: never a base part's name
 BATCH = 25                  # items per python-pptx Presentation: bounds the deck's memory
 
 
@@ -92,6 +93,8 @@ def _write_rels(part: str, rels: list[Rel]) -> bytes:
 
 
 class ContentTypes:
+    """A package's [Content_Types].xml, read: what type each part has."""
+
     def __init__(self, data: bytes):
         root = etree.fromstring(data)
         self.defaults = {el.get("Extension", "").lower(): el.get("ContentType", "")
@@ -103,16 +106,30 @@ class ContentTypes:
         return self.overrides.get(part) or \
             self.defaults.get(posixpath.splitext(part)[1].lstrip(".").lower(), "")
 
-    def xml(self, parts: list[tuple[str, str]]) -> bytes:
-        root = etree.Element(f"{{{TYPES_NS}}}Types", nsmap={None: TYPES_NS})
-        for ext, kind in self.defaults.items():
-            etree.SubElement(root, f"{{{TYPES_NS}}}Default", Extension=ext, ContentType=kind)
-        for part, kind in parts:
-            ext = posixpath.splitext(part)[1].lstrip(".").lower()
-            if self.defaults.get(ext) != kind:
-                etree.SubElement(root, f"{{{TYPES_NS}}}Override", PartName=part,
-                                 ContentType=kind)
-        return _serialise(root)
+
+RELS_TYPE = "application/vnd.openxmlformats-package.relationships+xml"
+
+
+def content_types(parts: list[tuple[str, str]]) -> bytes:
+    """[Content_Types].xml for exactly these parts: a Default for each extension whose
+    parts share one type (and for .rels), an Override for every other part. A function
+    of the parts alone, so a deck joined from cached groups matches a cold build's."""
+    by_ext: dict[str, set[str]] = {}
+    for part, kind in parts:
+        by_ext.setdefault(posixpath.splitext(part)[1].lstrip(".").lower(), set()).add(kind)
+    defaults = {"rels": RELS_TYPE}
+    for ext, kinds in by_ext.items():
+        if ext and ext != "xml" and len(kinds) == 1:
+            defaults[ext] = next(iter(kinds))
+    defaults.setdefault("xml", "application/xml")
+    root = etree.Element(f"{{{TYPES_NS}}}Types", nsmap={None: TYPES_NS})
+    for ext in sorted(defaults):
+        etree.SubElement(root, f"{{{TYPES_NS}}}Default", Extension=ext,
+                         ContentType=defaults[ext])
+    for part, kind in parts:
+        if defaults.get(posixpath.splitext(part)[1].lstrip(".").lower()) != kind:
+            etree.SubElement(root, f"{{{TYPES_NS}}}Override", PartName=part, ContentType=kind)
+    return _serialise(root)
 
 
 _NUMBERED = re.compile(r"^(.*?)(\d*)(\.[^./]+)?$")
@@ -250,10 +267,12 @@ def _reachable(files: dict[str, bytes], starts: list[str], stop: set[str] | None
 
 def _group(files: dict[str, bytes], types: ContentTypes, slides: list[str],
            base: list[str]) -> Group:
+    """A group's own parts are named under LOCAL; a relationship to a base part (a layout,
+    the notes master, a template picture a slide reuses) keeps the base part's name."""
     base_set = set(base)
     members = _reachable(files, slides, stop=base_set)
     namer = Namer()
-    rename = {part: namer.name(part) for part in members}
+    rename = {part: LOCAL + namer.name(part) for part in members}
     parts = []
     for part in members:
         rels = [Rel(r.id, r.type, rename.get(r.target, r.target), r.external)
@@ -278,14 +297,15 @@ def join(base: Base, groups: list[Group]) -> bytes:
     for group in groups:
         rename: dict[str, str] = {}
         for part in group.parts:
-            if part.name.startswith("/ppt/media/") and not part.rels:
+            plain = part.name[len(LOCAL):]
+            if plain.startswith("/ppt/media/") and not part.rels:
                 digest = hashlib.sha256(part.data).hexdigest()
                 if digest in media:
                     rename[part.name] = media[digest]
                     continue
-                rename[part.name] = media[digest] = namer.name(part.name)
+                rename[part.name] = media[digest] = namer.name(plain)
             else:
-                rename[part.name] = namer.name(part.name)
+                rename[part.name] = namer.name(plain)
         for part in group.parts:
             new = rename[part.name]
             if new.lstrip("/") in files:       # a shared picture already written
@@ -299,9 +319,8 @@ def join(base: Base, groups: list[Group]) -> bytes:
             if part.slide:
                 slide_names.append(new)
     _list_slides(files, pres, slide_names)
-    types = base.types
-    all_parts = [(p, types.of(p)) for p in base.parts] + added
-    files["[Content_Types].xml"] = types.xml([(p, t) for p, t in all_parts if t])
+    all_parts = [(p, base.types.of(p)) for p in base.parts] + added
+    files["[Content_Types].xml"] = content_types([(p, t) for p, t in all_parts if t])
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
         written = set()
@@ -430,9 +449,13 @@ def segment_names(course: Course) -> list[str]:
     return names
 
 
-def render_deck(course: Course, theme, page_map, cache_folder: Path | None  # noqa: ANN001
+def render_deck(course: Course, theme, cache_folder: Path | None  # noqa: ANN001
                 ) -> tuple[bytes, int, DeckStats]:
-    """The deck as a package (stored zip), its slide count, and what was reused."""
+    """The deck as a package (stored zip), its slide count, and what was reused.
+
+    Its "Reader p. N" lines are tokens (build.finish_deck fills them in): cached
+    slides must not carry one build's page numbers into the next.
+    """
     from .cache import ChunkCache
     from .deck import DeckBuilder, set_core_properties
 
@@ -458,7 +481,7 @@ def render_deck(course: Course, theme, page_map, cache_folder: Path | None  # no
     todo = [n for n in names if n not in groups]
     base = None
     for start in range(0, len(todo), BATCH):   # todo always holds the title slide
-        builder = DeckBuilder(course, theme, page_map)
+        builder = DeckBuilder(course, theme, None)
         buffer = io.BytesIO()
         prs = builder.build(only=set(todo[start:start + BATCH]))
         set_core_properties(prs, course)

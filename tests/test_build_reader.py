@@ -165,6 +165,10 @@ def test_new_scaffold_builds(tmp_path):
     result = run("build", str(target))
     assert result.exit_code == 0, result.output
     assert (target / "dist" / "reader.pdf").exists()
+    # What builds make stays out of the lecturer's version control.
+    ignored = (target / ".gitignore").read_text().split()
+    assert "dist/" in ignored and ".reader-cache/" in ignored
+    assert (target / ".reader-cache").is_dir()
 
 
 def test_check_does_not_render(small_course):

@@ -248,5 +248,35 @@ def watch(course: Path, class_name: str | None) -> None:
     run_watch(course, class_name)
 
 
+def entry() -> None:
+    """The `reader` command: main(), then leave without tearing the interpreter down.
+
+    Freeing a built course's objects one by one took about 0.1 s after the work
+    was done (a tenth of a rebuild after an edit). By then the outputs are
+    written, renamed and closed; if any child process were still running, the
+    ordinary exit runs instead, so that it is reaped.
+    """
+    import multiprocessing
+
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if multiprocessing.active_children():
+        sys.exit(code)
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, OSError):
+        pass
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

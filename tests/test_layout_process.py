@@ -59,3 +59,31 @@ def test_an_error_in_the_layout_process_is_the_users_message(course):
     assert "extra.css" in result.output and "127.0.0.1" in result.output
     assert snapshot(course.dist) == before
     assert multiprocessing.active_children() == []
+
+
+def test_a_build_that_fails_at_once_never_waits_on_its_deck_process(course):
+    """A build can fail right after the deck's process is forked (a refused stylesheet is
+    reported within milliseconds on a rebuild). Stopping must not depend on when the
+    child gets to its own signal handlers: it is woken, terminated, killed if need be."""
+    import time
+
+    from reader.build import DeckInBackground, load_course
+    from reader.manifest import load_manifest
+    from reader.theme import theme_for
+
+    _two_essays(course)
+    manifest = load_manifest(course.root)
+    model = load_course(manifest, manifest.variant())
+    theme = theme_for(model.templates, model.root)
+    out = course.root / "dist"
+    out.mkdir()
+    for _ in range(15):
+        started = time.monotonic()
+        try:
+            with DeckInBackground(model, theme, out, True, course.root / ".reader-cache"):
+                raise RuntimeError("the reader failed")
+        except RuntimeError:
+            pass
+        assert time.monotonic() - started < 10
+        assert multiprocessing.active_children() == []
+    assert sorted(p.name for p in out.iterdir()) == []

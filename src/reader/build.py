@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from .errors import CourseError, Problem
 from .manifest import Manifest, Settings, load_manifest
-from .output import build_lock, normalise_zip, staged, terminate_as_interrupt
+from .output import (build_lock, child_signals, normalise_zip, staged, stop_child,
+                     terminate_as_interrupt)
 from .theme import theme_for
 
 if TYPE_CHECKING:  # the model (Markdown and all) is imported only when a build runs
@@ -232,12 +233,12 @@ class DeckInBackground:
         return self
 
     def _child(self) -> None:
+        child_signals()                  # before anything else: see output.child_signals
         import json
 
         from .deck_assembly import trim_memory
-        from .pdf import PageMap, _worker_signals
+        from .pdf import PageMap
 
-        _worker_signals()
         self._sender.close()
         data, slides, stats = deck_bytes(self.course, self.theme, self.cache_folder)
         trim_memory()  # it waits for the reader's page numbers: hold only the deck
@@ -282,9 +283,9 @@ class DeckInBackground:
         return finish_deck(data, page_map), slides, stats
 
     def __exit__(self, *exc) -> None:  # noqa: ANN002
-        if self.process is not None and self.process.is_alive():
-            self.process.terminate()
-            self.process.join()
+        if self.process is not None:
+            self._sender.close()           # a child waiting for page numbers sees the end
+            stop_child(self.process)
         for path in (self.path, self.path.with_name(self.path.name + "-part"),
                      self._pages_file):
             try:

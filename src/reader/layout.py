@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 from .errors import CourseError
+from .output import child_signals, stop_child
 
 Progress = Callable[[int, int, str], None]
 
@@ -60,7 +61,7 @@ class Layout:
         rest = todo[1:]
         if len(rest) >= 3 and jobs > 1 and fork_is_safe():
             context = multiprocessing.get_context("fork")
-            with context.Pool(min(jobs, len(rest)), initializer=pdf._worker_signals) as pool:
+            with context.Pool(min(jobs, len(rest)), initializer=child_signals) as pool:
                 for result in pool.imap(pdf._render_chunk, rest, chunksize=1):
                     rendered.append(result)
                     if progress:
@@ -115,10 +116,8 @@ class LayoutProcess:
             except (BrokenPipeError, OSError):
                 pass
             self.process.join(timeout=2)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join()
         self.conn.close()
+        stop_child(self.process)
         self.process = None
 
     # --- the parent's side ------------------------------------------------------------
@@ -153,11 +152,9 @@ class LayoutProcess:
     # --- the child's side --------------------------------------------------------------
 
     def _serve(self, conn) -> None:  # noqa: ANN001
+        child_signals()                  # before anything else: see output.child_signals
         import traceback
 
-        from .pdf import _worker_signals
-
-        _worker_signals()
         self.conn.close()
         layout = Layout(SimpleNamespace(root=self.root, settings=self.settings), self.theme)
         failure: BaseException | None = None

@@ -30,9 +30,9 @@ def build_parallel(manifest: Manifest, settings_list: list[Settings], signatures
 
     workers = min(len(settings_list), os.cpu_count() or 1)
     context = multiprocessing.get_context("fork")
-    from .pdf import _worker_signals
+    from .output import child_signals
 
-    with context.Pool(workers, initializer=_worker_signals) as pool:
+    with context.Pool(workers, initializer=child_signals) as pool:
         results = pool.map(_work, [(manifest, s, sig, strict)
                                    for s, sig in zip(settings_list, signatures)], chunksize=1)
     errors = [r for r in results if isinstance(r, CourseError)]

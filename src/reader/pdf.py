@@ -354,23 +354,6 @@ def _render_chunk(html: str) -> tuple[bytes, int, dict]:
     return document.write_pdf(**_WORKER.options()), len(document.pages), anchors
 
 
-def _worker_signals() -> None:
-    """Workers leave interrupts to the parent, which cleans up and reports once, and
-    end with it: on Linux the kernel sends them SIGTERM if their parent dies."""
-    import signal
-    import sys
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-
-
 def probe_html(builder: HtmlBuilder) -> str:
     """Two empty pages with the theme's CSS: what the page geometry is learnt from."""
     return builder.render([], front=False).replace(

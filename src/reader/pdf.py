@@ -407,7 +407,8 @@ def _cached_geometry(layout, builder: HtmlBuilder, folder: Path | None,  # noqa:
     from .cache import ChunkCache
 
     cache = ChunkCache(folder, "geometry")
-    key = hashlib.sha256((base + builder.render([], front=False)).encode()).hexdigest()
+    html = probe_html(builder)
+    key = hashlib.sha256((base + html).encode()).hexdigest()
     hit = cache.get(key)
     if hit is not None:
         try:
@@ -416,7 +417,7 @@ def _cached_geometry(layout, builder: HtmlBuilder, folder: Path | None,  # noqa:
                             tuple(map(float, g[3])))
         except (KeyError, TypeError, ValueError, IndexError):
             pass
-    geometry = layout.geometry(probe_html(builder))
+    geometry = layout.geometry(html)
     cache.put(key, b"", {"geometry": [geometry.width, geometry.height, list(geometry.right),
                                       list(geometry.left)]})
     return geometry

@@ -177,15 +177,6 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
 PAGE_TOKEN = re.compile(rb"\[\[reader-page:([A-Za-z0-9_-]+)\]\]")
 
 
-def deck_bytes(course: Course, theme, cache_folder: Path | None = None  # noqa: ANN001
-               ) -> tuple[bytes, int, object]:
-    """The deck's package with page tokens (finish_deck fills them), its slide count and
-    cache stats."""
-    from .deck_assembly import render_deck
-
-    return render_deck(course, theme, cache_folder)
-
-
 def finish_deck(data: bytes, page_map) -> bytes:  # noqa: ANN001
     """One pass over the joined package: real page numbers over the tokens, fixed
     timestamps, compression (see output.normalise_zip)."""
@@ -220,11 +211,10 @@ class DeckInBackground:
 
     def __enter__(self) -> "DeckInBackground":
         import multiprocessing
-        import threading
 
-        can_fork = (self.wanted and threading.active_count() == 1 and
-                    not multiprocessing.current_process().daemon)
-        if can_fork:
+        from .layout import fork_is_safe
+
+        if self.wanted and fork_is_safe():
             context = multiprocessing.get_context("fork")
             self._receiver, self._sender = context.Pipe(duplex=False)
             self.process = context.Process(target=self._child, daemon=True)
@@ -236,11 +226,11 @@ class DeckInBackground:
         child_signals()                  # before anything else: see output.child_signals
         import json
 
-        from .deck_assembly import trim_memory
+        from .deck_assembly import render_deck, trim_memory
         from .pdf import PageMap
 
         self._sender.close()
-        data, slides, stats = deck_bytes(self.course, self.theme, self.cache_folder)
+        data, slides, stats = render_deck(self.course, self.theme, self.cache_folder)
         trim_memory()  # it waits for the reader's page numbers: hold only the deck
         try:
             self._receiver.recv()
@@ -269,7 +259,7 @@ class DeckInBackground:
     def result(self, page_map) -> tuple[bytes, int, object]:  # noqa: ANN001
         import json
 
-        from .deck_assembly import DeckStats
+        from .deck_assembly import DeckStats, render_deck
 
         if self.process is not None:
             self.pages_known(page_map)
@@ -279,7 +269,7 @@ class DeckInBackground:
                 size = int.from_bytes(raw[:4], "big")
                 head = json.loads(raw[4:4 + size])
                 return raw[4 + size:], head["slides"], DeckStats(**head["stats"])
-        data, slides, stats = deck_bytes(self.course, self.theme, self.cache_folder)
+        data, slides, stats = render_deck(self.course, self.theme, self.cache_folder)
         return finish_deck(data, page_map), slides, stats
 
     def __exit__(self, *exc) -> None:  # noqa: ANN002

@@ -12,6 +12,7 @@ the finished reader.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -24,8 +25,19 @@ Progress = Callable[[int, int, str], None]
 
 def fork_is_safe() -> bool:
     """A plain single-threaded process: not a pool worker (no grandchildren), not a
-    threaded host (a fork there can inherit a held lock)."""
-    return threading.active_count() == 1 and not multiprocessing.current_process().daemon
+    threaded host (a fork there can inherit a held lock).
+
+    Threads are counted by the kernel (/proc/self/task), not by ``threading``: a
+    host's threads started with ``_thread`` (pytest-xdist's execnet) are invisible
+    to it, yet one of them freeing a Pango object through cffi holds fontconfig's
+    lock without the GIL, and a child forked then hangs in its first layout.
+    """
+    if multiprocessing.current_process().daemon:
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return threading.active_count() == 1
 
 
 class Layout:

@@ -97,10 +97,10 @@ typst.compile(args.input, output=out, **kw)
 SINGLE = r"""
 import sys
 from pathlib import Path
-from reader.manifest import load_manifest
-from reader.model import build_course
-from reader.pdf import render_single
-from reader.theme import theme_for
+from reader.course.manifest import load_manifest
+from reader.course.model import build_course
+from reader.pdf.book import render_single
+from reader.course.theme import theme_for
 c, out = sys.argv[1], sys.argv[2]
 m = load_manifest(Path(c))
 course = build_course(m, m.variant())

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import essay, excerpt, pdf_outline, pdf_pages, run
-from reader.build import build
+from reader.build.pipeline import build
 
 
 def _course(course, paragraphs: int = 6, duplex: bool = False):
@@ -35,10 +35,10 @@ def _course(course, paragraphs: int = 6, duplex: bool = False):
 
 
 def _single_reference(root: Path, tmp_path: Path) -> Path:
-    from reader.manifest import load_manifest
-    from reader.model import build_course
-    from reader.pdf import render_single
-    from reader.theme import theme_for
+    from reader.course.manifest import load_manifest
+    from reader.course.model import build_course
+    from reader.pdf.book import render_single
+    from reader.course.theme import theme_for
 
     manifest = load_manifest(root)
     model = build_course(manifest, manifest.variant())

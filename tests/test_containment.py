@@ -1,6 +1,6 @@
 """An attacker's view of a course: nothing outside the course folder gets in, nothing goes out.
 
-Policy (docs/format.md, reader.content, reader.pdf.make_fetcher):
+Policy (docs/format.md, reader.course.markdown, reader.pdf.engine.make_fetcher):
 
 * images must be files inside the course; anything else is an error naming the file and line;
 * raw HTML typed into a course file is printed literally, never interpreted;

@@ -117,8 +117,8 @@ def front_page_count(pages: list[str], first_title: str) -> int:
 # --- measuring like the renderer ------------------------------------------------------------
 
 def _metrics():
-    from reader.textfit import Metrics
-    from reader.theme import theme_for
+    from reader.deck.textfit import Metrics
+    from reader.course.theme import theme_for
 
     theme = theme_for(None)
     return Metrics({(b, i): theme.font_file("Carlito", b, i)
@@ -183,7 +183,7 @@ def all_caps(shape, run) -> bool:  # noqa: ANN001
 
 
 def frame_paras(shape, frame, problems: list[str], where: str):  # noqa: ANN001
-    from reader.textfit import Para
+    from reader.deck.textfit import Para
 
     paras = []
     for n, paragraph in enumerate(frame.paragraphs):
@@ -609,8 +609,8 @@ def test_kicker_and_footers_never_below_14_pt(stress, repo_course):
 def excerpt_cut_early(path: Path) -> list[str]:
     """A split excerpt's slide ends only when the next sentence would not have fitted on it
     (measured as the slide shows it: one paragraph in the body placeholder)."""
-    from reader.content import split_sentences
-    from reader.textfit import Para
+    from reader.course.markdown import split_sentences
+    from reader.deck.textfit import Para
 
     problems = []
     for anchor, group in item_groups(deck_slides(path)).items():

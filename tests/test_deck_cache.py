@@ -8,7 +8,7 @@ import shutil
 import yaml
 
 from conftest import deck_slides, essay, notes_text, run, slide_text
-from reader.build import build
+from reader.build.pipeline import build
 
 
 def _build(root):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import multiprocessing
 
 from conftest import essay, in_fresh_process, pdf_pages, run, snapshot
-from reader import build as build_module
+from reader.build import pipeline as build_module
 
 
 def _two_essays(course):
@@ -18,7 +18,7 @@ def _two_essays(course):
 def _rebuild_noting_the_layout(root: str) -> tuple[list[str], int, list]:
     from pathlib import Path
 
-    from reader import build as build_module
+    from reader.build import pipeline as build_module
 
     started = []
     real = build_module._early_layout
@@ -73,9 +73,9 @@ def _fail_right_after_the_deck_starts(root: str) -> list[str]:
     import time
     from pathlib import Path
 
-    from reader.build import DeckInBackground, load_course
-    from reader.manifest import load_manifest
-    from reader.theme import theme_for
+    from reader.build.pipeline import DeckInBackground, load_course
+    from reader.course.manifest import load_manifest
+    from reader.course.theme import theme_for
 
     root_path = Path(root)
     manifest = load_manifest(root_path)
@@ -110,7 +110,7 @@ def test_no_fork_where_other_threads_run():
     """In a threaded host (here: a thread the test starts) reader lays out in-process."""
     import threading
 
-    from reader.layout import fork_is_safe
+    from reader.pdf.layout import fork_is_safe
 
     stop = threading.Event()
     helper = threading.Thread(target=stop.wait)

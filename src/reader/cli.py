@@ -55,7 +55,7 @@ class ReaderGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except BaseException as exc:  # a bug in reader, not the user's fault
-            from .output import Interrupted
+            from .build.output import Interrupted
 
             if isinstance(exc, Interrupted):
                 click.echo("terminated; dist/ was left as it was", err=True)
@@ -89,12 +89,12 @@ def main() -> None:
 def build(course: Path, class_name: str | None, all_classes: bool, edition: str | None,
           strict: bool, tagged: bool, force: bool, verbose: bool, quiet: bool) -> None:
     """Render dist/reader.pdf and dist/deck.pptx from COURSE (a folder or course.yaml)."""
-    from .build import build as run_build
+    from .build.pipeline import build as run_build
 
     if class_name and all_classes:
         raise click.UsageError("give --class NAME or --all-classes, not both")
     started = time.perf_counter()
-    from .build import Progress
+    from .build.pipeline import Progress
 
     report = TerminalProgress() if (sys.stderr.isatty() and not quiet) else Progress()
     results = run_build(course, class_name=class_name, all_classes=all_classes,
@@ -160,7 +160,7 @@ def _short(path: Path) -> Path:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(course: Path, strict: bool) -> None:
     """Validate COURSE without rendering: manifest, item files, classes."""
-    from .build import check as run_check
+    from .build.pipeline import check as run_check
 
     manifest, courses = run_check(course, strict)
     seen = set()
@@ -191,9 +191,9 @@ def new(directory: Path) -> None:
 @click.option("--class", "class_name", metavar="NAME", help="Report on one class variant.")
 def permissions(course: Path, class_name: str | None) -> None:
     """Print the permissions report for every excerpt (also written as dist/permissions.csv)."""
-    from .build import load_course
-    from .manifest import load_manifest
-    from .permissions import rows
+    from .build.pipeline import load_course
+    from .course.manifest import load_manifest
+    from .build.permissions import rows
 
     manifest = load_manifest(course)
     model = load_course(manifest, manifest.variant(class_name))
@@ -220,8 +220,8 @@ def _cached_page_map(manifest, model):  # noqa: ANN001, ANN202
     """Reader pages come from the last build's permissions.csv when it is current."""
     import csv
 
-    from .build import out_dir_for
-    from .pdf import PageMap
+    from .build.pipeline import out_dir_for
+    from .course.pagemap import PageMap
 
     path = out_dir_for(manifest, model.settings) / "permissions.csv"
     if not path.exists():
@@ -243,7 +243,7 @@ def _cached_page_map(manifest, model):  # noqa: ANN001, ANN202
 @click.option("--class", "class_name", metavar="NAME")
 def watch(course: Path, class_name: str | None) -> None:
     """Rebuild whenever a file of COURSE is saved; keeps running after errors."""
-    from .watch import watch as run_watch
+    from .build.watch import watch as run_watch
 
     run_watch(course, class_name)
 

@@ -6,8 +6,8 @@ import csv
 import io
 from collections import Counter
 
-from .checks import PROSE_WORD_LIMIT
-from .model import Course, Excerpt
+from ..course.checks import PROSE_WORD_LIMIT
+from ..course.model import Course, Excerpt
 
 COLUMNS = ["item", "title", "author", "source_title", "publisher", "year", "source_pages",
            "reader_pages", "words", "permission", "warnings"]

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .content import Document, has_image, parse_markdown_file, render_inline, typographic
-from .errors import CourseError, Location, Problem, Problems
+from .markdown import Document, has_image, parse_markdown_file, render_inline, typographic
+from ..errors import CourseError, Location, Problem, Problems
 from .manifest import ItemRef, Manifest, PartRef, Settings
-from .paths import CONTROL, read_text, resolve_in_course
-from .yamlsource import (Field, Invalid, YamlSource, YMap, check_mapping, choice,
+from ..core.files import CONTROL, read_text, resolve_in_course
+from ..core.yamlsource import (Field, Invalid, YamlSource, YMap, check_mapping, choice,
                          describe, list_of, text)
 
 LABELS = {"essay": "Essay", "excerpt": "Reading", "table": "Table", "questions": "Questions"}

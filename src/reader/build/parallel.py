@@ -9,12 +9,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 
-from .errors import CourseError
-from .manifest import Manifest, Settings
+from ..errors import CourseError
+from ..course.manifest import Manifest, Settings
 
 
 def _work(args: tuple[Manifest, Settings, str, bool]):
-    from .build import build_variant
+    from .pipeline import build_variant
 
     manifest, settings, signature, strict = args
     try:
@@ -30,7 +30,7 @@ def build_parallel(manifest: Manifest, settings_list: list[Settings], signatures
 
     workers = min(len(settings_list), os.cpu_count() or 1)
     context = multiprocessing.get_context("fork")
-    from .output import child_signals
+    from ..core.processes import child_signals
 
     with context.Pool(workers, initializer=child_signals) as pool:
         results = pool.map(_work, [(manifest, s, sig, strict)

@@ -17,8 +17,8 @@ import threading
 from types import SimpleNamespace
 from typing import Any, Callable
 
-from .errors import CourseError
-from .output import child_signals, stop_child
+from ..errors import CourseError
+from ..core.processes import child_signals, stop_child
 
 Progress = Callable[[int, int, str], None]
 
@@ -46,13 +46,13 @@ class Layout:
 
     def renderer(self):  # noqa: ANN201
         if self._renderer is None:
-            from .pdf import Renderer
+            from .engine import Renderer
 
             self._renderer = Renderer(self.course, self.theme)
         return self._renderer
 
     def geometry(self, html: str):  # noqa: ANN201
-        from .pdf import probe_geometry
+        from .engine import probe_geometry
 
         return probe_geometry(self.renderer(), html)
 
@@ -64,35 +64,35 @@ class Layout:
         hyphenation dictionaries, loaded faces), so forked workers inherit it
         instead of each paying for it again.
         """
-        from . import pdf
+        from . import engine
 
-        pdf._WORKER = self.renderer()
-        rendered = [pdf._render_chunk(todo[0])]
+        engine.WORKER = self.renderer()
+        rendered = [engine.render_chunk(todo[0])]
         if progress:
             progress(1, len(todo), "items laid out")
         rest = todo[1:]
         if len(rest) >= 3 and jobs > 1 and fork_is_safe():
             context = multiprocessing.get_context("fork")
             with context.Pool(min(jobs, len(rest)), initializer=child_signals) as pool:
-                for result in pool.imap(pdf._render_chunk, rest, chunksize=1):
+                for result in pool.imap(engine.render_chunk, rest, chunksize=1):
                     rendered.append(result)
                     if progress:
                         progress(len(rendered), len(todo), "items laid out")
         else:
             for html in rest:
-                rendered.append(pdf._render_chunk(html))
+                rendered.append(engine.render_chunk(html))
                 if progress:
                     progress(len(rendered), len(todo), "items laid out")
         return rendered
 
     def front(self, html: str) -> tuple[bytes, dict]:
         """The cover and contents, and what assembly needs to know of them."""
-        from .pdf import _merged_links
+        from .engine import merged_links
 
         renderer = self.renderer()
         front = renderer.layout(html)
         meta = {"pages": len(front.pages),
-                "links": [[n, target, list(rect)] for n, target, rect in _merged_links(front)],
+                "links": [[n, target, list(rect)] for n, target, rect in merged_links(front)],
                 "contents_page": next((n for n, p in enumerate(front.pages)
                                        if "contents" in p.anchors), 1)}
         return front.write_pdf(**renderer.options()), meta

@@ -19,6 +19,7 @@ rebuild from the cache gives the same bytes as a cold build.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import json
@@ -31,7 +32,9 @@ from typing import Callable
 
 from lxml import etree
 
-from .model import Course, Item, Part
+from ..core.dates import document_date, iso_date, zip_date
+
+from ..course.model import Course, Item, Part
 
 RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -364,7 +367,7 @@ def deck_fingerprint(course: Course, theme) -> str:  # noqa: ANN001
     """What every item's slides depend on besides the item: tool, theme, template, settings."""
     from importlib.metadata import version
 
-    from . import __version__
+    from .. import __version__
 
     digest = hashlib.sha256(f"{__version__}|{DECK_FORMAT}|{version('python-pptx')}|"
                             f"{theme.fingerprint()}|{course.settings!r}".encode())
@@ -392,7 +395,7 @@ def item_key(fingerprint: str, item: Item) -> str:
 def segment_keys(course: Course, fingerprint: str) -> dict[str, str]:
     """Keys of every segment but the title slide, which is always made (its package
     parts are the base the groups are joined onto)."""
-    from .deck import source_lines
+    from .builder import source_lines
 
     keys = {item.anchor: item_key(fingerprint, item) for item in course.items}
 
@@ -456,8 +459,8 @@ def render_deck(course: Course, theme, cache_folder: Path | None  # noqa: ANN001
     Its "Reader p. N" lines are tokens (build.finish_deck fills them in): cached
     slides must not carry one build's page numbers into the next.
     """
-    from .cache import ChunkCache
-    from .deck import DeckBuilder, set_core_properties
+    from ..core.store import ChunkCache
+    from .builder import DeckBuilder, set_core_properties
 
     stats = DeckStats()
     cache = ChunkCache(cache_folder, "slides", suffix=".zip")
@@ -503,3 +506,46 @@ def render_deck(course: Course, theme, cache_folder: Path | None  # noqa: ANN001
     assert base is not None
     ordered = [groups[n] for n in names]
     return join(base, ordered), sum(g.slides for g in ordered), stats
+
+
+# --- the finished package -------------------------------------------------------------------
+
+_CORE_DATES = re.compile(rb"<(dcterms:created|dcterms:modified|cp:lastPrinted)\b[^>]*?"
+                         rb"(?:/>|>[^<]*</\1>)")
+
+
+def _core_dates(body: bytes, moment: "datetime.datetime | None") -> bytes:
+    """The deck's created/modified dates: the document date, or none at all."""
+    body = _CORE_DATES.sub(b"", body)
+    if moment is None:
+        return body
+    stamp = iso_date(moment).encode()
+    dates = (b'<dcterms:created xsi:type="dcterms:W3CDTF">' + stamp + b"</dcterms:created>"
+             b'<dcterms:modified xsi:type="dcterms:W3CDTF">' + stamp + b"</dcterms:modified>")
+    return body.replace(b"</cp:coreProperties>", dates + b"</cp:coreProperties>")
+
+
+def normalise_zip(data: bytes, transform: Callable[[str, bytes], bytes] | None = None) -> bytes:
+    """Rewrite a zip (the .pptx) with fixed timestamps so identical decks are identical bytes.
+
+    Charts embed their data as .xlsx workbooks (zips again, with their own
+    creation dates), so those are normalised too.
+    """
+    moment = document_date()
+    stamp = zip_date()
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if transform is not None:
+                body = transform(info.filename, body)
+            if info.filename.endswith(".xlsx"):
+                body = normalise_zip(body)
+            elif info.filename in ("docProps/core.xml",):
+                body = _core_dates(body, moment)
+            clean = zipfile.ZipInfo(info.filename, date_time=stamp)
+            clean.compress_type = zipfile.ZIP_DEFLATED
+            clean.external_attr = 0o644 << 16
+            target.writestr(clean, body)
+    return out.getvalue()

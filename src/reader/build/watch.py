@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .errors import CourseError
+from ..errors import CourseError
 
 
 def _relevant(root: Path):
@@ -21,7 +21,7 @@ def _relevant(root: Path):
 
 
 def rebuild_once(course: Path, class_name: str | None) -> bool:
-    from .build import build
+    from .pipeline import build
 
     started = time.perf_counter()
     try:
@@ -43,7 +43,7 @@ def rebuild_once(course: Path, class_name: str | None) -> bool:
 def watch(course: Path, class_name: str | None) -> None:
     from watchfiles import watch as watch_changes
 
-    from .manifest import find_manifest
+    from ..course.manifest import find_manifest
 
     root = find_manifest(course).parent
     rebuild_once(course, class_name)

@@ -21,12 +21,12 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Inches, Pt
 
-from .content import split_sentences
-from .paths import CONTROL
-from .model import Course, Essay, Excerpt, Item, Part, Questions, Table
-from .pdf import PageMap
+from ..course.markdown import split_sentences
+from ..core.files import CONTROL
+from ..course.model import Course, Essay, Excerpt, Item, Part, Questions, Table
+from ..course.pagemap import PageMap
 from .textfit import LINE_HEIGHT, Metrics, Para, split_to_fit
-from .theme import Theme
+from ..course.theme import Theme
 
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 INSET_X, INSET_Y = Inches(0.1), Inches(0.05)
@@ -519,7 +519,7 @@ class DeckBuilder:
             self._notes(slide, "\n".join(lines))
 
     def _plain(self, text: str) -> str:
-        from .content import typographic
+        from ..course.markdown import typographic
 
         return typographic(text, self.lang)
 
@@ -721,9 +721,8 @@ def _first_sentences(paragraphs: list[str]) -> list[str]:
 
 
 def set_core_properties(prs: Presentation, course: Course) -> None:
-    """Title, author and language in the file's properties; fixed dates (reproducible)."""
-    from .output import fixed_datetime
-
+    """Title, author and language in the file's properties. Dates are set when the package
+    is finished (join.normalise_zip), from core.dates."""
     s = course.settings
     props = prs.core_properties
     props.title = s.title
@@ -733,9 +732,6 @@ def set_core_properties(prs: Presentation, course: Course) -> None:
     props.keywords = ", ".join(k for k in (s.course, s.term) if k)
     props.last_modified_by = "reader"
     props.revision = 1
-    stamp = fixed_datetime().replace(tzinfo=None)
-    props.created = props.modified = stamp
-    props.last_printed = stamp
 
 
 def source_lines(course: Course) -> list[str]:

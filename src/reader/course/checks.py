@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import Location, Problem
+from ..errors import Location, Problem
 from .model import Course, Essay, Excerpt, Table
 
 PROSE_WORD_LIMIT = 1000      # classroom-copying guideline for a prose excerpt

@@ -24,9 +24,9 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from .errors import CourseError, Location, Problem, Problems
-from .paths import MAX_BINARY_BYTES, resolve_in_course
-from .yamlsource import Invalid, YamlSource
+from ..errors import CourseError, Location, Problem, Problems
+from ..core.files import MAX_BINARY_BYTES, resolve_in_course
+from ..core.yamlsource import Invalid, YamlSource
 
 _QUOTES = {"de": "„“‚‘", "fr": "«»‹›", "ru": "«»„“", "pl": "„”‚’", "it": "«»“”",
            "es": "«»“”", "nl": "‘’‚’", "sv": "””’’", "da": "»«›‹", "cs": "„“‚‘"}

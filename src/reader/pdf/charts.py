@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 
-from .model import Table
+from ..course.model import Table
 
 
 def series_colours(tokens: dict) -> list[str]:

@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import CourseError, Problem
-from .manifest import Manifest, Settings, load_manifest
-from .output import (build_lock, child_signals, normalise_zip, staged, stop_child,
-                     terminate_as_interrupt)
-from .theme import theme_for
+from ..errors import CourseError, Problem
+from ..course.manifest import Manifest, Settings, load_manifest
+from ..core.processes import child_signals, stop_child
+from ..deck.join import normalise_zip
+from .output import build_lock, staged, terminate_as_interrupt
+from ..course.theme import theme_for
 
 if TYPE_CHECKING:  # the model (Markdown and all) is imported only when a build runs
-    from .model import Course
+    from ..course.model import Course
 
 class Progress:
     """What a long build tells the user as it goes; silent by default (not a terminal)."""
@@ -43,8 +44,8 @@ def input_signature(manifest: Manifest, settings: Settings, options: str) -> str
     import hashlib
     import os
 
-    from . import __version__
-    from .theme import BUILTIN
+    from .. import __version__
+    from ..course.theme import BUILTIN
 
     digest = hashlib.sha256(f"{__version__}|{settings!r}|{options}".encode())
     for folder in (manifest.root, BUILTIN):
@@ -94,10 +95,10 @@ def out_dir_for(manifest: Manifest, settings: Settings) -> Path:
 
 
 def load_course(manifest: Manifest, settings: Settings, strict: bool = False) -> Course:
-    from .model import build_course
+    from ..course.model import build_course
 
     course = build_course(manifest, settings)
-    from .checks import course_warnings
+    from ..course.checks import course_warnings
 
     course.warnings.extend(course_warnings(course))
     if strict and course.warnings:
@@ -131,7 +132,7 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
     with terminate_as_interrupt(), build_lock(out_dir), staged(out_dir) as staging, \
             DeckInBackground(course, theme, out_dir, "pptx" in settings.outputs,
                              manifest.root / ".reader-cache") as deck_job:
-        from . import pdf
+        from .. import pdf
 
         report.stage(f"reader: {len(course.items)} items")
         if settings.pdf_variant:
@@ -179,7 +180,7 @@ PAGE_TOKEN = re.compile(rb"\[\[reader-page:([A-Za-z0-9_-]+)\]\]")
 
 def finish_deck(data: bytes, page_map) -> bytes:  # noqa: ANN001
     """One pass over the joined package: real page numbers over the tokens, fixed
-    timestamps, compression (see output.normalise_zip)."""
+    timestamps, compression (see deck.join.normalise_zip)."""
     def fill(name: str, body: bytes) -> bytes:
         if page_map is not None and name.endswith(".xml") and b"[[reader-page:" in body:
             return PAGE_TOKEN.sub(
@@ -212,7 +213,7 @@ class DeckInBackground:
     def __enter__(self) -> "DeckInBackground":
         import multiprocessing
 
-        from .layout import fork_is_safe
+        from ..pdf.layout import fork_is_safe
 
         if self.wanted and fork_is_safe():
             context = multiprocessing.get_context("fork")
@@ -223,11 +224,11 @@ class DeckInBackground:
         return self
 
     def _child(self) -> None:
-        child_signals()                  # before anything else: see output.child_signals
+        child_signals()                  # before anything else: see core.processes.child_signals
         import json
 
-        from .deck_assembly import render_deck, trim_memory
-        from .pdf import PageMap
+        from ..deck.join import render_deck, trim_memory
+        from ..course.pagemap import PageMap
 
         self._sender.close()
         data, slides, stats = render_deck(self.course, self.theme, self.cache_folder)
@@ -259,7 +260,7 @@ class DeckInBackground:
     def result(self, page_map) -> tuple[bytes, int, object]:  # noqa: ANN001
         import json
 
-        from .deck_assembly import DeckStats, render_deck
+        from ..deck.join import DeckStats, render_deck
 
         if self.process is not None:
             self.pages_known(page_map)
@@ -332,7 +333,7 @@ def _early_layout(manifest: Manifest, settings: Settings):  # noqa: ANN202
     """
     import contextlib
 
-    from .layout import LayoutProcess, fork_is_safe
+    from ..pdf.layout import LayoutProcess, fork_is_safe
 
     rebuild = (manifest.root / ".reader-cache" / "chunks").is_dir()
     if settings.pdf_variant or not rebuild or not fork_is_safe():

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import CourseError, Location, Problem, Problems
-from .paths import course_relative, read_text, resolve_in_course
-from .yamlsource import (Field, Invalid, YamlSource, check_mapping, choice, describe,
+from ..errors import CourseError, Location, Problem, Problems
+from ..core.files import course_relative, read_text, resolve_in_course
+from ..core.yamlsource import (Field, Invalid, YamlSource, check_mapping, choice, describe,
                          list_of, text)
 
 ITEM_KINDS = ("essay", "excerpt", "table", "questions")
@@ -287,7 +287,7 @@ def _item(entry: Any, loc: Location, src: YamlSource, problems: Problems,
         problems.add(src.key(entry, kind), "parts cannot be nested inside a part")
         return None
     if kind not in ITEM_KINDS:
-        from .yamlsource import _did_you_mean
+        from ..core.yamlsource import _did_you_mean
         hint = _did_you_mean(str(kind), kinds) or _KIND_HINTS.get(str(kind).lower(), "")
         problems.add(src.key(entry, kind), f"unknown item kind '{kind}'"
                      f"{hint}; expected one of {', '.join(kinds)}")
@@ -295,7 +295,7 @@ def _item(entry: Any, loc: Location, src: YamlSource, problems: Problems,
     where = src.value(entry, kind)
     try:
         path = resolve_in_course(src.root, src.root, raw if isinstance(raw, str) else "")
-    except Invalid as exc:
+    except Invalid:
         if not isinstance(raw, str):
             exc = Invalid(f"expected a file path, found {describe(raw)}")
         problems.add(where, f"{kind} {exc}")

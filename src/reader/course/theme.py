@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .errors import CourseError, Location, Problem
+from ..errors import CourseError, Location, Problem
 
-BUILTIN = Path(__file__).parent / "theme"
+BUILTIN = Path(__file__).resolve().parent.parent / "theme"
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Theme:
 
     def contained(self, path: Path) -> Path:
         """Refuse a course template that is (or links to) a file outside the course."""
-        from .paths import inside
+        from ..core.files import inside
 
         if self.root is not None and not inside(self.root, path) and \
                 not inside(self.builtin, path):

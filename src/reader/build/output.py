@@ -8,20 +8,15 @@ A lock file keeps two builds of one course from writing at once.
 
 from __future__ import annotations
 
-import datetime
 import errno
 import fcntl
-import io
 import os
-import re
 import signal
-import sys
-import zipfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
-from .errors import BuildLocked
+from ..errors import BuildLocked
 
 
 class Staging:
@@ -76,34 +71,6 @@ class Interrupted(BaseException):
     """Raised from SIGTERM so that cleanup runs as it does for Ctrl-C."""
 
 
-def child_signals() -> None:
-    """First thing in every child process: leave interrupts to the parent, which cleans up
-    and reports once, and end with it (Linux: the kernel sends SIGTERM if the parent dies).
-
-    A child inherits the parent's SIGTERM handler (terminate_as_interrupt); until this
-    runs, a SIGTERM from the parent would raise in the child instead of ending it.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-
-
-def stop_child(process, grace: float = 5.0) -> None:  # noqa: ANN001
-    """Terminate a child process and reap it; kill it if it does not end in time."""
-    if process.is_alive():
-        process.terminate()
-        process.join(grace)
-        if process.is_alive():
-            process.kill()
-    process.join()
-
-
 @contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
     def handler(signum, frame):  # noqa: ANN001
@@ -142,38 +109,3 @@ def build_lock(out_dir: Path) -> Iterator[None]:
         yield
     finally:
         handle.close()
-
-
-def fixed_datetime() -> datetime.datetime:
-    """SOURCE_DATE_EPOCH when set, else a fixed date: same inputs, same bytes."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    seconds = int(epoch) if epoch.isdigit() else 315532800  # 1980-01-01, zip's epoch
-    return datetime.datetime.fromtimestamp(max(seconds, 315532800), tz=datetime.timezone.utc)
-
-
-def normalise_zip(data: bytes, transform: Callable[[str, bytes], bytes] | None = None) -> bytes:
-    """Rewrite a zip (the .pptx) with fixed timestamps so identical decks are identical bytes.
-
-    Charts embed their data as .xlsx workbooks (zips again, with their own
-    creation dates), so those are normalised too.
-    """
-    moment = fixed_datetime()
-    stamp = moment.timetuple()[:6]
-    iso = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            body = source.read(info.filename)
-            if transform is not None:
-                body = transform(info.filename, body)
-            if info.filename.endswith(".xlsx"):
-                body = normalise_zip(body)
-            elif info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
-                              lambda m: m.group(1) + iso.encode(), body)
-            clean = zipfile.ZipInfo(info.filename, date_time=stamp)
-            clean.compress_type = zipfile.ZIP_DEFLATED
-            clean.external_attr = 0o644 << 16
-            target.writestr(clean, body)
-    return out.getvalue()

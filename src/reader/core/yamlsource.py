@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import yaml
 
-from .errors import CourseError, Location, Problem, Problems
+from ..errors import CourseError, Location, Problem, Problems
 
 
 class YMap(dict):

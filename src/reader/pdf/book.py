@@ -1,0 +1,282 @@
+"""Stage 3a: the course reader as PDF (Jinja2 HTML + CSS paged media, WeasyPrint).
+
+Two ways to the same book. ``render_assembled`` (the default) lays out each
+body section (a part title page, an item, the Sources list) as its own
+WeasyPrint document, cached and in parallel, and has assemble.py join them
+behind the front matter, which is laid out last with the real page numbers.
+So the body's numbering never depends on the contents' length, and the
+expensive leaders of the contents never meet the body's footnotes.
+``render_single`` lays out the whole book as one document: the reference the
+assembled reader is tested against, and the path for tagged PDFs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from ..core.dates import document_date, iso_date, pdf_date
+from ..course.model import Course, Item, Part
+from ..course.pagemap import PageMap
+from ..course.theme import Theme
+from .engine import Renderer, anchors_by_page, chunk_css, pdf_options
+from .html import HtmlBuilder, chart_placeholders, probe_html, reader_charts
+
+
+@dataclass
+class Chunk:
+    """One independently laid-out run of pages in the body."""
+
+    kind: str                      # 'part' | 'item' | 'sources'
+    key: str                       # anchor of what it holds
+    part: Part | None = None
+    item: Item | None = None
+
+    def section(self) -> dict[str, Any]:
+        return {"kind": self.kind, "part": self.part, "item": self.item}
+
+
+def body_chunks(course: Course) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for entry in course.entries:
+        if isinstance(entry, Part):
+            chunks.append(Chunk("part", entry.anchor, part=entry))
+            chunks.extend(Chunk("item", i.anchor, item=i) for i in entry.items)
+        else:
+            chunks.append(Chunk("item", entry.anchor, item=entry))
+    if course.excerpts:
+        chunks.append(Chunk("sources", "sources"))
+    return chunks
+
+
+def render_single(course: Course, theme: Theme, charts: dict[str, str] | None = None,
+                  renderer: Renderer | None = None) -> tuple[Any, PageMap]:
+    """The whole reader as one WeasyPrint document: the reference the chunks must match."""
+    renderer = renderer or Renderer(course, theme)
+    builder = HtmlBuilder(course, theme, charts if charts is not None else
+                          reader_charts(course, theme))
+    sections = [c.section() for c in body_chunks(course)]
+    document = renderer.layout(builder.render(sections, front=True, body_start=1))
+    found = anchors_by_page(document)
+    page_map = PageMap()
+    body_first = found[body_chunks(course)[0].key]
+    page_map.front_pages = body_first
+    keys = [c.key for c in body_chunks(course)]
+    for n, key in enumerate(keys):
+        start = found[key]
+        end = found[keys[n + 1]] if n + 1 < len(keys) else len(document.pages)
+        page_map.start[key] = start - body_first + 1
+        page_map.pages[key] = end - start
+    page_map.body_pages = len(document.pages) - body_first
+    _set_metadata(document, course)
+    return document, page_map
+
+
+def _set_metadata(document, course: Course) -> None:
+    settings = course.settings
+    meta = document.metadata
+    meta.title = settings.title
+    meta.authors = [settings.instructor] if settings.instructor else []
+    meta.description = settings.subtitle
+    meta.lang = settings.lang
+    meta.generator = "reader"
+    meta.keywords = [k for k in (settings.course, settings.term) if k]
+    moment = document_date()
+    meta.created = meta.modified = iso_date(moment) if moment else None
+
+
+def _base_fingerprint(course: Course, theme: Theme) -> str:
+    """What every cached layout depends on besides its own HTML."""
+    import hashlib
+    from importlib.metadata import version
+
+    from .. import __version__
+    from ..core.store import FORMAT
+
+    return hashlib.sha256(
+        f"{__version__}|{FORMAT}|{version('weasyprint')}|{theme.fingerprint()}|"
+        f"{pdf_options(course)}".encode()).hexdigest()
+
+
+def _cached_geometry(layout, builder: HtmlBuilder, folder: Path | None,  # noqa: ANN001
+                     base: str):
+    """The page geometry, probed once per theme and paper (a 2-page layout otherwise)."""
+    import hashlib
+
+    from .assemble import Geometry
+    from ..core.store import ChunkCache
+
+    cache = ChunkCache(folder, "geometry")
+    html = probe_html(builder)
+    key = hashlib.sha256((base + html).encode()).hexdigest()
+    hit = cache.get(key)
+    if hit is not None:
+        try:
+            g = hit[1]["geometry"]
+            return Geometry(float(g[0]), float(g[1]), tuple(map(float, g[2])),
+                            tuple(map(float, g[3])))
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass
+    geometry = layout.geometry(html)
+    cache.put(key, b"", {"geometry": [geometry.width, geometry.height, list(geometry.right),
+                                      list(geometry.left)]})
+    return geometry
+
+
+def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = None,
+                     jobs: int | None = None, renderer: Renderer | None = None,
+                     progress: Callable[[int, int, str], None] | None = None,
+                     placed: Callable[[PageMap], None] | None = None, layout=None):  # noqa: ANN001
+    """The reader as independently laid-out, cached chunks; returns (pdf, PageMap, stats).
+
+    ``placed`` hears the body's page numbers as soon as they are known, before
+    the front matter and the assembly (the deck fills in its page references
+    meanwhile). ``layout`` is where WeasyPrint runs (layout.py): in this
+    process by default.
+    """
+    import hashlib
+
+    from ..core.store import ChunkCache
+    from .layout import Layout
+
+    layout = layout or Layout(course, theme, renderer)
+    placeholders = chart_placeholders(course, theme)
+    builder = HtmlBuilder(course, theme, placeholders)
+    base = _base_fingerprint(course, theme)
+    geometry = _cached_geometry(layout, builder, cache_folder, base)
+    extra = chunk_css(geometry)
+    fingerprint = hashlib.sha256(f"{base}|{extra}".encode()).hexdigest()
+    cache = ChunkCache(cache_folder)
+    chunks = body_chunks(course)
+    htmls = [builder.render([c.section()], extra_css=extra) for c in chunks]
+    keys = [hashlib.sha256((fingerprint + html).encode()).hexdigest() for html in htmls]
+    results: dict[str, tuple[bytes, int, dict]] = {}
+    missing = []
+    for key in dict.fromkeys(keys):
+        hit = cache.get(key)
+        if hit is None:
+            missing.append(key)
+        else:
+            data, meta = hit
+            anchors = {k: tuple(v) for k, v in meta["anchors"].items()}
+            results[key] = (data, meta["pages"], anchors)
+            cache.stats.reused.append(key)
+    html_by_key = dict(zip(keys, htmls))
+    todo = [html_by_key[k] for k in missing]
+    if placeholders and any(p in html for html in todo for p in placeholders.values()):
+        svgs = reader_charts(course, theme)  # matplotlib only when a chart is laid out
+        for anchor, mark in placeholders.items():
+            todo = [html.replace(mark, svgs[anchor]) for html in todo]
+    rendered = layout.chunks(todo, jobs or os.cpu_count() or 1, progress) if todo else []
+    for key, (data, pages, anchors) in zip(missing, rendered):
+        results[key] = (data, pages, anchors)
+        cache.put(key, data, {"pages": pages, "anchors": anchors})
+        cache.stats.rendered.append(key)
+    page_map, pieces, duplex = _place(course, chunks, keys, results)
+    if placed is not None:
+        placed(page_map)
+    front_pdf, front_meta = _front_matter(layout, builder, cache_folder, fingerprint, page_map)
+    page_map.front_pages = front_meta["pages"]
+    fonts = ChunkCache(cache_folder, "fonts", suffix=".ttf")
+    return _assemble(course, theme, front_pdf, front_meta, pieces, geometry, duplex,
+                     page_map, fonts), page_map, cache.stats
+
+
+def _place(course: Course, chunks: list[Chunk], keys: list[str],
+           results: dict[str, tuple[bytes, int, dict]]):
+    """Page numbers, now that every chunk's length is known (duplex parts on odd pages)."""
+    from .assemble import ChunkPdf
+
+    page_map = PageMap()
+    duplex = {c.key for c in chunks if c.kind == "part"} if course.settings.duplex else set()
+    folio = 1
+    pieces = []
+    for chunk, key in zip(chunks, keys):
+        data, pages, anchors = results[key]
+        if chunk.key in duplex and folio % 2 == 0:
+            folio += 1
+        page_map.start[chunk.key] = folio
+        page_map.pages[chunk.key] = pages
+        folio += pages
+        head = "Sources" if chunk.kind == "sources" else \
+            (chunk.item.title_text if chunk.item else "")
+        pieces.append(ChunkPdf(chunk.key, data, pages, anchors, head))
+    page_map.body_pages = folio - 1
+    return page_map, pieces, duplex
+
+
+def _front_matter(layout, builder: HtmlBuilder, folder: Path | None,  # noqa: ANN001
+                  fingerprint: str, page_map: PageMap) -> tuple[bytes, dict]:
+    """Cover and contents, laid out last with the real page numbers; cached by their HTML,
+    so an edit that moves no page number reuses them."""
+    import hashlib
+
+    from ..core.store import ChunkCache
+
+    toc_pages = {key: str(number) for key, number in page_map.start.items()}
+    html = builder.render([], front=True, toc_pages=toc_pages)
+    key = hashlib.sha256((fingerprint + "|front|" + html).encode()).hexdigest()
+    cache = ChunkCache(folder, "front")
+    hit = cache.get(key)
+    if hit is not None and isinstance(hit[1].get("links"), list):
+        return hit
+    data, meta = layout.front(html)
+    cache.put(key, data, meta)
+    return data, meta
+
+
+def _assemble(course: Course, theme: Theme, front_pdf: bytes, front_meta: dict, pieces: list,
+              geometry, duplex: set[str], page_map: PageMap,  # noqa: ANN001
+              fonts) -> bytes:  # noqa: ANN001
+    from importlib.metadata import version
+
+    from .. import __version__
+    from .assemble import Furniture, assemble
+
+    settings = course.settings
+    font = theme.font_file(theme.tokens["fonts"]["heading"]) or \
+        theme.font_file("Carlito")
+    outline = _outline_entries(course, page_map, front_meta["contents_page"])
+    links = [(n, target, tuple(rect)) for n, target, rect in front_meta["links"]]
+    data, _ = assemble(
+        front_pdf, links, pieces, geometry=geometry, furniture=Furniture(font),
+        course_title=settings.title, duplex_breaks=duplex, outline=outline,
+        metadata={"Title": settings.title, "Author": settings.instructor or "",
+                  "Subject": settings.subtitle or "",
+                  "Keywords": ", ".join(k for k in (settings.course, settings.term) if k),
+                  "Creator": "reader", "Producer": f"reader {__version__} (WeasyPrint "
+                                                    f"{version('weasyprint')}, pikepdf)",
+                  **_dates()},
+        lang=settings.lang, font_cache=fonts)
+    return data
+
+
+
+def _dates() -> dict[str, str]:
+    moment = document_date()
+    if moment is None:
+        return {}
+    return {"CreationDate": pdf_date(moment), "ModDate": pdf_date(moment)}
+
+
+def _outline_entries(course: Course, page_map: PageMap, toc_page: int) -> list:
+    """Contents, parts with their items, loose items, Sources: as the single document has."""
+    from .assemble import Outline
+
+    offset = page_map.front_pages - 1
+    entries = [Outline("Contents", toc_page)]
+    for entry in course.entries:
+        if isinstance(entry, Part):
+            node = Outline(f"{entry.label}. {entry.title_text}",
+                           offset + page_map.start[entry.anchor])
+            node.children = [Outline(f"{i.label}. {i.title_text}", offset + page_map.start[i.anchor])
+                             for i in entry.items]
+            entries.append(node)
+        else:
+            entries.append(Outline(f"{entry.label}. {entry.title_text}",
+                                   offset + page_map.start[entry.anchor]))
+    if "sources" in page_map.start:
+        entries.append(Outline("Sources", offset + page_map.start["sources"]))
+    return entries

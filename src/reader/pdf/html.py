@@ -1,0 +1,76 @@
+"""The reader's HTML: Jinja2 templates (sandboxed, autoescaped) over the course model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..course.model import Course, Table
+from ..course.theme import Theme, template_loader
+from ..errors import CourseError, Location, Problem
+
+
+class HtmlBuilder:
+    """Renders the Jinja templates (sandboxed, autoescaped) for any set of sections."""
+
+    def __init__(self, course: Course, theme: Theme, charts: dict[str, str]):
+        self.course = course
+        self.theme = theme
+        self.charts = charts
+        self.env = SandboxedEnvironment(loader=template_loader(theme),
+                                        autoescape=True, undefined=StrictUndefined)
+        try:
+            self.template = self.env.get_template("reader.html.j2")
+        except TemplateError as exc:
+            raise _template_error(exc, theme) from None
+        self.theme_css = theme.css_variables()
+
+    def render(self, sections: list[dict], *, front: bool = False,
+               toc_pages: dict[str, str] | None = None, body_start: int | None = None,
+               extra_css: str = "") -> str:
+        try:
+            return self.template.render(
+                course=self.course, sections=sections, front=front, toc_pages=toc_pages,
+                body_start=body_start, charts=self.charts,
+                theme_css=self.theme_css + "\n" + extra_css)
+        except TemplateError as exc:
+            raise _template_error(exc, self.theme) from None
+
+
+def _template_error(exc: TemplateError, theme: Theme) -> CourseError:
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "reader.html.j2"
+    line = getattr(exc, "lineno", None)
+    return CourseError(Problem(Location(Path(name), line, None, theme.root),
+                               f"template error: {exc.message or exc}; fix or remove this "
+                               "template override"))
+
+
+def chart_placeholders(course: Course, theme: Theme) -> dict[str, str]:
+    """Stand-ins for chart drawings, named by their data, for computing cache keys."""
+    import hashlib
+    import json
+
+    marks = {}
+    for table in course.items:
+        if isinstance(table, Table) and table.chart:
+            spec = json.dumps([table.columns, table.rows, vars(table.chart), theme.tokens],
+                              sort_keys=True, default=str)
+            marks[table.anchor] = f"<!--reader-chart {hashlib.sha256(spec.encode()).hexdigest()}-->"
+    return marks
+
+
+def reader_charts(course: Course, theme: Theme) -> dict[str, str]:
+    tables = [i for i in course.items if isinstance(i, Table) and i.chart]
+    if not tables:
+        return {}
+    from .charts import chart_svg
+
+    return {t.anchor: chart_svg(t, theme.tokens) for t in tables}
+
+
+def probe_html(builder: HtmlBuilder) -> str:
+    """Two empty pages with the theme's CSS: what the page geometry is learnt from."""
+    return builder.render([], front=False).replace(
+        "<body>", '<body><main class="body"><p style="break-after: page">.</p><p>.</p></main>')

@@ -115,7 +115,7 @@ def test_chart_is_vector_in_pdf_and_native_in_deck(course):
 def test_permissions_report_rows_and_warnings(course):
     long_text = " ".join(f"Word{n}" for n in range(1200))
     course.write("s/long.md", excerpt("Long one", long_text, author="Same Author",
-                                      source_title="Book One", permission="Licence 42"))
+                                      source_title="Book One", permission="Quoted under fair dealing"))
     course.write("s/two.md", excerpt("Second", "Two short words.", author="Same Author",
                                      source_title="Book Two", pages="5"))
     course.write("s/three.md", excerpt("Third", "Three short words here.", author="Same Author",
@@ -125,20 +125,21 @@ def test_permissions_report_rows_and_warnings(course):
     result = run("build", str(course.root))
     assert result.exit_code == 0
     assert "3 excerpts by Same Author" in result.stderr
-    assert "1200 words" in result.stderr
+    assert "1,200 words" in result.stderr
     rows = list(csv.DictReader(open(course.dist / "permissions.csv", encoding="utf-8")))
     assert [r["item"] for r in rows] == ["Reading 1", "Reading 2", "Reading 3"]
     assert [r["words"] for r in rows] == ["1200", "3", "4"]
-    assert rows[0]["permission"] == "Licence 42"
+    assert rows[0]["permission"] == "Quoted under fair dealing"
+    assert rows[0]["basis"] == "fair dealing / fair use"
     assert rows[1]["source_pages"] == "5"
     pages = pdf_pages(course.dist / "reader.pdf")
     for row in rows:
         first = int(row["reader_pages"].split("-")[0])
         assert row["title"] in pages[2 + first - 1]  # front matter is two pages here
     assert "-" in rows[0]["reader_pages"]  # 1,200 words run over two pages
-    assert "over 1000 words" in rows[0]["warnings"]
+    assert "over the 1,000-word guideline" in rows[0]["warnings"]
     assert all("3 excerpts by Same Author" in r["warnings"] for r in rows)
     printed = run("permissions", str(course.root))
-    assert printed.exit_code == 0 and "Licence 42" in printed.output
-    assert "Sources" in pages[-1] and "Licence 42" in pages[-1]
+    assert printed.exit_code == 0 and "fair dealing" in printed.output
+    assert "Sources" in pages[-1] and "fair dealing" in pages[-1]
     assert run("build", str(course.root), "--strict").exit_code == 1

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 
-from ..course.checks import PROSE_WORD_LIMIT
+from ..course.copying import basis, notes_by_excerpt
 from ..course.model import Course, Excerpt
 
 COLUMNS = ["item", "title", "author", "source_title", "publisher", "year", "source_pages",
-           "reader_pages", "words", "permission", "warnings"]
+           "reader_pages", "words", "permission", "basis", "warnings"]
 
 
 def reader_pages(excerpt: Excerpt, page_map) -> str:  # noqa: ANN001
@@ -20,25 +19,8 @@ def reader_pages(excerpt: Excerpt, page_map) -> str:  # noqa: ANN001
     return str(first) if first == last else f"{first}-{last}"
 
 
-def excerpt_warnings(course: Course) -> dict[str, list[str]]:
-    """Warnings by the common classroom-copying guidelines, per excerpt."""
-    by_author = Counter(e.author for e in course.excerpts if e.author)
-    by_work = Counter(e.source for e in course.excerpts)
-    found: dict[str, list[str]] = {}
-    for e in course.excerpts:
-        notes = []
-        if e.word_count > PROSE_WORD_LIMIT:
-            notes.append(f"over {PROSE_WORD_LIMIT} words ({e.word_count})")
-        if e.author and by_author[e.author] > 2:
-            notes.append(f"{by_author[e.author]} excerpts by {e.author} (guideline: 2)")
-        if by_work[e.source] > 2:
-            notes.append(f"{by_work[e.source]} excerpts from {e.source.title} (guideline: 2)")
-        found[e.anchor] = notes
-    return found
-
-
 def rows(course: Course, page_map) -> list[dict[str, str]]:  # noqa: ANN001
-    warnings = excerpt_warnings(course)
+    warnings = notes_by_excerpt(course.excerpts)
     out = []
     for e in course.excerpts:
         assert e.source is not None
@@ -47,7 +29,8 @@ def rows(course: Course, page_map) -> list[dict[str, str]]:  # noqa: ANN001
             "source_title": e.source.title, "publisher": e.source.publisher or "",
             "year": e.source.year or "", "source_pages": e.pages or "",
             "reader_pages": reader_pages(e, page_map), "words": str(e.word_count),
-            "permission": e.permission or "", "warnings": "; ".join(warnings[e.anchor]),
+            "permission": e.permission or "",
+            "basis": basis(e.permission).value, "warnings": "; ".join(warnings[e.anchor]),
         })
     return out
 

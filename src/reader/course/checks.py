@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..errors import Location, Problem
+from .copying import findings
 from .model import Course, Essay, Excerpt, Table
 
-PROSE_WORD_LIMIT = 1000      # classroom-copying guideline for a prose excerpt
 MIN_PRINT_DPI = 150
 TEXT_WIDTH_IN = 6.3          # the reader's text column on letter or A4, roughly
 MAX_TABLE_COLUMNS_CHARS = 95  # beyond this a table's natural width exceeds the column
@@ -15,10 +15,6 @@ def course_warnings(course: Course) -> list[Problem]:
     found: list[Problem] = []
     for item in course.items:
         where = Location(item.path, None, None, course.root)
-        if isinstance(item, Excerpt) and item.word_count > PROSE_WORD_LIMIT:
-            found.append(Problem(where, f"{item.label} is {item.word_count} words, over the "
-                                        f"{PROSE_WORD_LIMIT}-word classroom-copying guideline "
-                                        "for a prose excerpt; shorten it or clear permission"))
         if isinstance(item, (Essay, Excerpt)) and item.doc is not None:
             found.extend(_image_warnings(item, course))
         if isinstance(item, Table):
@@ -34,25 +30,15 @@ def course_warnings(course: Course) -> list[Problem]:
 
 
 def _copying_warnings(course: Course) -> list[Problem]:
-    """More than two excerpts from one author or one work: one warning each."""
-    from collections import defaultdict
-
-    groups: dict[tuple[str, str], list[Excerpt]] = defaultdict(list)
-    for e in course.excerpts:
-        if e.author:
-            groups[("author", e.author)].append(e)
-        groups[("work", e.source.title)].append(e)
+    """The copying guideline's findings (course.copying), located where the lecturer acts:
+    the excerpt's file for its length, course.yaml for a group of excerpts."""
+    by_anchor = {e.anchor: e for e in course.excerpts}
     found = []
-    warned: set[tuple[str, ...]] = set()
-    for (kind, name), excerpts in groups.items():
-        key = tuple(e.anchor for e in excerpts)
-        if len(excerpts) > 2 and key not in warned:
-            warned.add(key)
-            labels = ", ".join(e.label for e in excerpts)
-            what = f"by {name}" if kind == "author" else f"from '{name}'"
-            found.append(Problem(Location(course.manifest_path, None, None, course.root),
-                                 f"{len(excerpts)} excerpts {what} ({labels}); classroom-"
-                                 "copying guidelines allow two; clear permission for the rest"))
+    for finding in findings(course.excerpts):
+        path = course.manifest_path if finding.group else by_anchor[finding.anchors[0]].path
+        found.append(Problem(Location(path, None, None, course.root),
+                             f"{finding.message}; clear permission (and say so in "
+                             "'permission:') or shorten the reading"))
     return found
 
 

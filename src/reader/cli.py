@@ -22,15 +22,27 @@ COURSE_ARG = click.argument("course", required=False, default=".",
                             type=click.Path(path_type=Path))
 
 
-def _fail(error: CourseError) -> None:
+# Commands that write dist/: their failures leave it as it was, and say so.
+WRITERS = frozenset({"build"})
+
+
+def _fail(error: CourseError, command: str | None) -> None:
     count = len(error.problems)
     for problem in error.problems:
         click.echo(f"error: {problem}", err=True)
-    if count > 1:
-        click.echo(f"{count} problems; nothing was written to dist/", err=True)
-    else:
-        click.echo("nothing was written to dist/", err=True)
+    summary = [plural(count, "problem")] if count > 1 else []
+    if command in WRITERS:
+        summary.append("nothing in dist/ was changed")
+    if summary:
+        click.echo("; ".join(summary), err=True)
     sys.exit(1)
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 part', '2 parts': counts as a person would write them."""
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {noun}{'es' if noun.endswith(('s', 'x', 'ch', 'sh')) else 's'}"
 
 
 def _warn(warnings) -> None:  # noqa: ANN001
@@ -45,7 +57,7 @@ class ReaderGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CourseError as exc:
-            _fail(exc)
+            _fail(exc, ctx.invoked_subcommand)
         except BrokenPipeError:  # output piped into `head` and closed: not an error
             sys.stderr.close()
             sys.exit(0)
@@ -170,8 +182,9 @@ def check(course: Path, strict: bool) -> None:
                 seen.add(str(warning))
                 click.echo(f"warning: {warning}", err=True)
     base = courses[0]
-    click.echo(f"{manifest.path.name}: ok ({len(base.items)} items in {len(base.parts)} parts"
-               f", {len(manifest.classes)} classes)")
+    click.echo(f"{manifest.path.name}: ok ({plural(len(base.items), 'item')} in "
+               f"{plural(len(base.parts), 'part')}, {plural(len(manifest.classes), 'class')}"
+               ")")
 
 
 @main.command()

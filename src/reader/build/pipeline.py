@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import CourseError, Problem
+from ..core.files import course_files
+from ..core.yamlsource import Invalid
+from ..errors import CourseError, Location, Problem
 from ..course.manifest import Manifest, Settings, load_manifest
 from ..core.processes import child_signals, stop_child
 from ..deck.join import normalise_zip
@@ -31,7 +33,6 @@ class Progress:
 
 
 STAMP = ".reader-build.json"
-_IGNORED = {"dist", ".reader-cache", ".git", "__pycache__", ".hypothesis", ".pytest_cache"}
 
 
 def input_signature(manifest: Manifest, settings: Settings, options: str) -> str:
@@ -48,17 +49,16 @@ def input_signature(manifest: Manifest, settings: Settings, options: str) -> str
     from ..course.theme import BUILTIN
 
     digest = hashlib.sha256(f"{__version__}|{settings!r}|{options}".encode())
-    for folder in (manifest.root, BUILTIN):
-        for base, dirs, files in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if d not in _IGNORED and not d.startswith("."))
-            for name in sorted(files):
-                path = os.path.join(base, name)
+    try:
+        for folder in (manifest.root, BUILTIN):
+            for relative in course_files(folder):
                 try:
-                    info = os.stat(path)
+                    info = os.stat(folder / relative)
                 except OSError:
                     continue
-                digest.update(f"{os.path.relpath(path, folder)}|{info.st_size}|"
-                              f"{info.st_mtime_ns}\n".encode())
+                digest.update(f"{relative}|{info.st_size}|{info.st_mtime_ns}\n".encode())
+    except Invalid as exc:
+        raise CourseError(Problem(Location(manifest.root, None, None), f"the course folder {exc}"))
     return digest.hexdigest()
 
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 import click
 
+from ..core.files import is_course_file
 from ..errors import CourseError
 
 
-def _relevant(root: Path):
-    ignored = {"dist", ".reader-cache", ".git", "__pycache__"}
-
-    def keep(change, path: str) -> bool:  # noqa: ANN001
-        rel = Path(path).resolve().relative_to(root)
-        return not (set(rel.parts) & ignored) and not rel.name.startswith((".", "~")) \
-            and not rel.name.endswith(("~", ".swp", ".tmp"))
+def _relevant(root: Path) -> Callable[[Any, str], bool]:
+    """A change matters when it touches a file of the course (core.files.is_course_file)."""
+    def keep(change: Any, path: str) -> bool:
+        try:
+            relative = Path(path).relative_to(root).as_posix()
+        except ValueError:
+            return False
+        return is_course_file(relative)
     return keep
 
 
@@ -32,6 +35,9 @@ def rebuild_once(course: Path, class_name: str | None) -> bool:
         click.echo("build failed; dist/ kept the last good files; watching for changes",
                    err=True)
         return False
+    if all(result.skipped for result in results):
+        click.echo("nothing to rebuild: the outputs are up to date")
+        return True
     for result in results:
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from .yamlsource import Invalid
@@ -43,6 +44,9 @@ def resolve_in_course(root: Path, base_dir: Path, raw: str, *, must_exist: bool 
     if not inside(root, candidate):
         raise Invalid(f"'{raw}' leads outside the course folder; only files inside "
                       f"{root.name}/ may be used")
+    if not is_course_file(course_relative(root, candidate)):
+        raise Invalid(f"'{raw}' is a hidden, temporary or output file, which is not part of "
+                      "the course; rename it (no leading '.') or move it out of dist/")
     if must_exist:
         if not candidate.exists():
             raise Invalid(f"'{raw}' does not exist (looked for {_show(root, candidate)})")
@@ -95,3 +99,56 @@ def _show(root: Path, path: Path) -> str:
 def course_relative(root: Path, path: Path) -> str:
     """The stable, slash-separated name of a course file (used for skip lists and cache keys)."""
     return Path(os.path.realpath(path)).relative_to(os.path.realpath(root)).as_posix()
+
+
+# --- which files are the course -------------------------------------------------------------
+
+# Folders at the course's top that reader itself writes: never inputs.
+OUTPUT_FOLDERS = frozenset({"dist", ".reader-cache"})
+# Folders anywhere that belong to tools, not to the course.
+TOOL_FOLDERS = frozenset({"__pycache__", "node_modules"})
+# Editors' and office suites' temporary, backup and lock files (vim, emacs, JetBrains, Kate,
+# LibreOffice, Word, browsers' partial downloads).
+_SCRATCH = re.compile(r"""(
+      ~$ | \.sw[a-p]$ | \.tmp$ | \.bak$ | \.kate-swp$ | \.crdownload$ | \.part$
+    | ___jb_(tmp|old)___$ | ^\#.*\#$ | ^~\$ | ^4913$
+)""", re.X)
+
+
+def is_course_file(relative: str) -> bool:
+    """True when a path (relative to the course folder, '/'-separated) is part of the course.
+
+    The one rule for "which files are the course", used by the up-to-date check and by
+    `reader watch`: hidden files and folders (.git, .vscode, editor locks), reader's own
+    output and cache, tool folders and editors' scratch files are not. A course may not
+    name such a file as an item, a table's data or an image either (resolve_in_course).
+    """
+    parts = relative.split("/")
+    if parts[0] in OUTPUT_FOLDERS:
+        return False
+    return not any(part.startswith(".") or part in TOOL_FOLDERS for part in parts) and \
+        not _SCRATCH.search(parts[-1])
+
+
+MAX_COURSE_FILES = 50_000
+
+
+def course_files(root: Path) -> Iterator[str]:
+    """Every file of the course, by relative path, in a stable order (see is_course_file).
+
+    Symlinked folders are not followed. Bounded: a folder of more than MAX_COURSE_FILES
+    files is not a course (e.g. a build started in a home folder) and is refused.
+    """
+    count = 0
+    for base, dirs, files in os.walk(root):
+        rel_base = os.path.relpath(base, root)
+        prefix = "" if rel_base == "." else rel_base.replace(os.sep, "/") + "/"
+        dirs[:] = sorted(d for d in dirs if is_course_file(prefix + d))
+        for name in sorted(files):
+            relative = prefix + name
+            if is_course_file(relative):
+                count += 1
+                if count > MAX_COURSE_FILES:
+                    raise Invalid(f"holds more than {MAX_COURSE_FILES:,} files; is this the "
+                                  "course folder? Build the folder that holds course.yaml")
+                yield relative

@@ -295,10 +295,10 @@ def _item(entry: Any, loc: Location, src: YamlSource, problems: Problems,
     where = src.value(entry, kind)
     try:
         path = resolve_in_course(src.root, src.root, raw if isinstance(raw, str) else "")
-    except Invalid:
-        if not isinstance(raw, str):
-            exc = Invalid(f"expected a file path, found {describe(raw)}")
-        problems.add(where, f"{kind} {exc}")
+    except Invalid as exc:
+        reason = str(exc) if isinstance(raw, str) else \
+            f"expected a file path, found {describe(raw)}"
+        problems.add(where, f"{kind} {reason}")
         return None
     if path.suffix.lower() not in ITEM_SUFFIXES[kind]:
         problems.add(where, f"{kind} '{raw}' should be a {' or '.join(ITEM_SUFFIXES[kind])} "

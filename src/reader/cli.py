@@ -204,13 +204,13 @@ def new(directory: Path) -> None:
 @click.option("--class", "class_name", metavar="NAME", help="Report on one class variant.")
 def permissions(course: Path, class_name: str | None) -> None:
     """Print the permissions report for every excerpt (also written as dist/permissions.csv)."""
-    from .build.pipeline import load_course
+    from .build.pipeline import load_course, recorded_pages
     from .course.manifest import load_manifest
     from .build.permissions import rows
 
     manifest = load_manifest(course)
     model = load_course(manifest, manifest.variant(class_name))
-    page_map = _cached_page_map(manifest, model)
+    page_map = recorded_pages(manifest, model.settings)
     table = rows(model, page_map)
     if not table:
         click.echo("no excerpts in this course")
@@ -227,28 +227,6 @@ def permissions(course: Path, class_name: str | None) -> None:
                    f"{chr(10) + '  permission: ' + row['permission'] if row['permission'] else ''}")
         if row["warnings"]:
             click.echo(f"  warning: {row['warnings']}")
-
-
-def _cached_page_map(manifest, model):  # noqa: ANN001, ANN202
-    """Reader pages come from the last build's permissions.csv when it is current."""
-    import csv
-
-    from .build.pipeline import out_dir_for
-    from .course.pagemap import PageMap
-
-    path = out_dir_for(manifest, model.settings) / "permissions.csv"
-    if not path.exists():
-        return None
-    page_map = PageMap()
-    with open(path, newline="", encoding="utf-8") as handle:
-        by_label = {row["item"]: row["reader_pages"] for row in csv.DictReader(handle)}
-    for excerpt in model.excerpts:
-        pages = by_label.get(excerpt.label, "")
-        if pages:
-            first, _, last = pages.partition("-")
-            page_map.start[excerpt.anchor] = int(first)
-            page_map.pages[excerpt.anchor] = int(last or first) - int(first) + 1
-    return page_map
 
 
 @main.command()

@@ -12,11 +12,59 @@ import errno
 import fcntl
 import os
 import signal
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import BuildLocked
+from ..errors import BuildLocked, CourseError, Location, Problem
+
+# Files reader opens in dist/ are never followed through a symbolic link: a course folder
+# from someone else could plant dist/.reader.lock -> ~/.bashrc.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def check_out_dir(root: Path, out_dir: Path) -> None:
+    """Refuse an output folder that is, or lies behind, a symbolic link or a file.
+
+    dist/ (and dist/CLASS/) must be plain folders inside the course; a link would make
+    the build write wherever it points.
+    """
+    current = root
+    for part in out_dir.relative_to(root).parts:
+        current = current / part
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            return                                    # made by the build, as a folder
+        shown = current.relative_to(root).as_posix()
+        if stat.S_ISLNK(info.st_mode):
+            raise CourseError(Problem(Location(current, None, None, root),
+                                      f"{shown} is a symbolic link; reader writes its outputs "
+                                      "only into a real folder inside the course: delete the "
+                                      "link (the next build makes the folder)"))
+        if not stat.S_ISDIR(info.st_mode):
+            raise CourseError(Problem(Location(current, None, None, root),
+                                      f"{shown} is a file, not a folder; reader writes its "
+                                      "outputs there: move the file away"))
+
+
+def open_new(path: Path) -> int:
+    """A new file for writing, never an existing one and never through a link."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+
+
+def read_output(path: Path) -> bytes | None:
+    """A file reader wrote into dist/ earlier, read without following a link (None if it
+    is missing, or is not a plain file)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        return handle.read()
 
 
 class Staging:
@@ -30,7 +78,11 @@ class Staging:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         target = self.out_dir / name
         temp = self.out_dir / f".{name}.tmp-{os.getpid()}"
-        with open(temp, "wb") as handle:
+        try:
+            temp.unlink()                # a leftover of a killed build of this pid
+        except FileNotFoundError:
+            pass
+        with os.fdopen(open_new(temp), "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -91,8 +143,18 @@ def terminate_as_interrupt() -> Iterator[None]:
 def build_lock(out_dir: Path) -> Iterator[None]:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / ".reader.lock"
-    handle = open(path, "a+")
     try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise CourseError(Problem(Location(path, None, None), f"{path.name} in "
+                                      f"{out_dir.name}/ is a symbolic link; delete it")) from None
+        raise
+    handle = os.fdopen(fd, "r+")
+    try:
+        if os.fstat(fd).st_nlink > 1:   # a hard link to a file elsewhere: never truncate it
+            raise CourseError(Problem(Location(path, None, None), f"{path.name} in "
+                                      f"{out_dir.name}/ is linked to another file; delete it"))
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:

@@ -15,11 +15,12 @@ from ..errors import CourseError, Location, Problem
 from ..course.manifest import Manifest, Settings, load_manifest
 from ..core.processes import child_signals, stop_child
 from ..deck.join import normalise_zip
-from .output import build_lock, staged, terminate_as_interrupt
+from .output import build_lock, check_out_dir, read_output, staged, terminate_as_interrupt
 from ..course.theme import theme_for
 
 if TYPE_CHECKING:  # the model (Markdown and all) is imported only when a build runs
     from ..course.model import Course
+    from ..course.pagemap import PageMap
 
 class Progress:
     """What a long build tells the user as it goes; silent by default (not a terminal)."""
@@ -62,17 +63,54 @@ def input_signature(manifest: Manifest, settings: Settings, options: str) -> str
     return digest.hexdigest()
 
 
-def up_to_date(out_dir: Path, signature: str) -> bool:
+def build_record(out_dir: Path) -> dict | None:
+    """What the last build wrote beside its outputs (signature, output sizes, pages)."""
     import json
 
+    raw = read_output(out_dir / STAMP)
     try:
-        record = json.loads((out_dir / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        record = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def recorded_pages(manifest: Manifest, settings: Settings) -> PageMap | None:
+    """The reader's page numbers from the last build of this variant, if its inputs are
+    still the ones it was built from (what `reader permissions` cites)."""
+    from ..course.pagemap import PageMap
+
+    record = build_record(out_dir_for(manifest, settings))
+    if record is None or record.get("inputs") != input_signature(manifest, settings, ""):
+        return None
+    pages = record.get("pages")
+    if not isinstance(pages, dict):
+        return None
+    page_map = PageMap()
+    for anchor, span in pages.items():
+        if isinstance(span, list) and len(span) == 2 and all(type(n) is int for n in span):
+            page_map.start[anchor], page_map.pages[anchor] = span
+    return page_map
+
+
+def up_to_date(out_dir: Path, signature: str) -> bool:
+    record = build_record(out_dir)
+    if record is None or record.get("signature") != signature:
         return False
-    if record.get("signature") != signature:
-        return False
-    return all((out_dir / name).is_file() and (out_dir / name).stat().st_size == size
-               for name, size in record.get("outputs", {}).items())
+    outputs = record.get("outputs")
+    return isinstance(outputs, dict) and all(
+        _plain_file_size(out_dir / str(name)) == size for name, size in outputs.items())
+
+
+def _plain_file_size(path: Path) -> int | None:
+    """A regular file's size; None for a link, a folder or nothing (never followed)."""
+    import stat
+
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 @dataclass
@@ -170,7 +208,10 @@ def build_variant(manifest: Manifest, settings: Settings, *, strict: bool = Fals
             for path in result.outputs:
                 temp = next(t for t, target in staging.pending if target == path)
                 sizes[path.name] = temp.stat().st_size
-            record = {"signature": signature, "outputs": sizes}
+            record = {"signature": signature, "outputs": sizes,
+                      "inputs": input_signature(manifest, settings, ""),
+                      "pages": {anchor: [page_map.start[anchor], count]
+                                for anchor, count in page_map.pages.items()}}
             staging.write(STAMP, json.dumps(record).encode())
     return result
 
@@ -304,6 +345,8 @@ def build(target: Path, *, class_name: str | None = None, all_classes: bool = Fa
 
         settings_list = [replace(s, pdf_variant="pdf/ua-1") for s in settings_list]
     options = f"strict={strict}"
+    for settings in settings_list:
+        check_out_dir(manifest.root, out_dir_for(manifest, settings))
     signatures = [input_signature(manifest, s, options) for s in settings_list]
     if not force and all(up_to_date(out_dir_for(manifest, s), sig)
                          for s, sig in zip(settings_list, signatures)):

@@ -1,11 +1,12 @@
-"""A content-addressed cache of rendered chunks, in .reader-cache/ beside the course.
+"""A content-addressed cache of rendered pieces, in .reader-cache/ beside the course.
 
-A chunk's key hashes everything its layout depends on: its HTML (content,
-numbering, titles, paper, edition), the stylesheets and fonts in effect, and
-the versions of reader and WeasyPrint. Position is not part of it: chunks are
-laid out without running heads or folios (see assemble.py), so an unchanged
-item is reused wherever it lands. Every entry carries the hash of its PDF;
-an entry that does not verify is discarded and rendered again, never used.
+Each entry is a payload (a laid-out chunk's PDF, an item's slides, a font subset...)
+and a small JSON record of facts about it (page counts, anchors...). Its key hashes
+everything the payload depends on; the caller computes it. The record carries a hash of
+the payload AND of the record itself, checked on every read: a cache file changed on
+disk, by a bug or by hand, is discarded and made again, never used. A cache is a
+convenience: when it cannot be written (a read-only folder, a full disk) the build
+goes on without it and says so once.
 """
 
 from __future__ import annotations
@@ -15,58 +16,89 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-FORMAT = "chunk-v2"  # bump when what a chunk records changes
+FORMAT = "store-v3"  # bump when what an entry records changes
 
 
 @dataclass
 class CacheStats:
-    rendered: list[str] = field(default_factory=list)   # chunk keys laid out this build
+    rendered: list[str] = field(default_factory=list)   # keys made this build
     reused: list[str] = field(default_factory=list)
     discarded: list[str] = field(default_factory=list)  # corrupt or stale entries
 
 
-class ChunkCache:
-    """Entries of one kind ('chunks', 'front', 'geometry'...) under ``folder/kind``."""
+def _seal(payload: bytes, record: dict[str, Any]) -> str:
+    """The hash an entry is checked by: its payload and every field of its record."""
+    canonical = json.dumps({k: v for k, v in record.items() if k != "sha256"},
+                           sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(hashlib.sha256(payload).digest() + canonical.encode()).hexdigest()
 
-    def __init__(self, folder: Path | None, kind: str = "chunks", suffix: str = ".pdf"):
-        self.folder = folder / kind if folder else None
+
+class Store:
+    """The cache folder of one course. ``reuse=False`` (``--force``) writes entries but
+    never reads one, so a forced build makes everything anew."""
+
+    def __init__(self, folder: Path | None, *, reuse: bool = True):
+        self.folder = folder
+        self.reuse = reuse
+        self.problem: str | None = None   # why the cache could not be written, once
+
+    def shelf(self, kind: str, suffix: str = ".bin") -> "Shelf":
+        return Shelf(self, kind, suffix)
+
+
+class Shelf:
+    """Entries of one kind ('chunks', 'slides', 'fonts'...) under ``folder/kind``."""
+
+    def __init__(self, store: Store, kind: str, suffix: str):
+        self.store = store
+        self.folder = store.folder / kind if store.folder is not None else None
         self.suffix = suffix
         self.stats = CacheStats()
 
-    def get(self, key: str) -> tuple[bytes, dict] | None:
-        if self.folder is None:
+    def get(self, key: str) -> tuple[bytes, dict[str, Any]] | None:
+        """The payload and record stored under ``key``, verified; None if absent or bad."""
+        if self.folder is None or not self.store.reuse:
             return None
-        meta_path = self.folder / f"{key}.json"
-        pdf_path = self.folder / f"{key}{self.suffix}"
-        if not meta_path.exists() or not pdf_path.exists():
-            return None
+        record_path = self.folder / f"{key}.json"
+        payload_path = self.folder / f"{key}{self.suffix}"
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            data = pdf_path.read_bytes()
-            valid = (meta.get("format") == FORMAT and meta.get("key") == key and
-                     hashlib.sha256(data).hexdigest() == meta.get("sha256") and
-                     (not data or isinstance(meta.get("pages"), int) and meta["pages"] > 0))
+            record = json.loads(record_path.read_bytes())
+            payload = payload_path.read_bytes()
+        except FileNotFoundError:
+            return None
         except (OSError, ValueError):
-            valid = False
-        if not valid:
+            record, payload = None, b""
+        if not isinstance(record, dict) or record.get("format") != FORMAT or \
+                record.get("key") != key or record.get("sha256") != _seal(payload, record):
             self.stats.discarded.append(key)
-            for path in (meta_path, pdf_path):
+            for path in (record_path, payload_path):
                 try:
                     path.unlink()
                 except OSError:
                     pass
             return None
-        return data, meta
+        return payload, record
 
-    def put(self, key: str, data: bytes, meta: dict) -> None:
-        if self.folder is None:
+    def put(self, key: str, payload: bytes, record: dict[str, Any]) -> None:
+        """Store an entry (atomically: a reader never sees half of one)."""
+        if self.folder is None or self.store.problem is not None:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        record = {**meta, "format": FORMAT, "key": key,
-                  "sha256": hashlib.sha256(data).hexdigest()}
-        for suffix, payload in ((self.suffix, data), (".json", json.dumps(record).encode())):
-            target = self.folder / f"{key}{suffix}"
-            temp = self.folder / f".{key}{suffix}.tmp-{os.getpid()}"
-            temp.write_bytes(payload)
-            os.replace(temp, target)
+        sealed = {**record, "format": FORMAT, "key": key}
+        sealed["sha256"] = _seal(payload, sealed)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for suffix, data in ((self.suffix, payload), (".json", json.dumps(sealed).encode())):
+                target = self.folder / f"{key}{suffix}"
+                temp = self.folder / f".{key}{suffix}.tmp-{os.getpid()}"
+                with open(temp, "wb") as handle:
+                    handle.write(data)
+                os.replace(temp, target)
+        except OSError as exc:
+            self.store.problem = f"{exc.strerror or exc} ({self.folder})"
+
+
+def ChunkCache(folder: Path | None, kind: str = "chunks", suffix: str = ".pdf") -> Shelf:  # noqa: N802
+    """A shelf of a store that reuses entries (the callers' old name; see Store)."""
+    return Store(folder).shelf(kind, suffix)

@@ -29,6 +29,7 @@ class YMap(dict):
         super().__init__()
         self.key_marks: dict[Any, yaml.Mark] = {}
         self.value_marks: dict[Any, yaml.Mark] = {}
+        self.merged_keys: set[Any] = set()   # keys that came from a merge (<<), so far
 
 
 class YList(list):
@@ -49,17 +50,29 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: 5-10x 
         self.duplicates: list[tuple[Any, yaml.Mark]] = []
 
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YMap:
+    """A YMap with each key's marks. Keys written twice are recorded as duplicates; a key
+    that overrides one brought in by a merge (``<<: *defaults``) is not: that is what
+    merge keys are for."""
+    explicit = sum(1 for key_node, _ in node.value if key_node.tag != MERGE_TAG)
     loader.flatten_mapping(node)
+    merged = len(node.value) - explicit       # flatten_mapping puts merged pairs first
     result = YMap()
     result.mark = node.start_mark
-    for key_node, value_node in node.value:
+    for index, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, (list, dict)):
             raise yaml.constructor.ConstructorError(
                 None, None, "a key must be a plain word, not a list or mapping", key_node.start_mark)
-        if key in result:
+        if key in result and index >= merged and key not in result.merged_keys:
             loader.duplicates.append((key, key_node.start_mark))
+        if index < merged:
+            result.merged_keys.add(key)
+        else:
+            result.merged_keys.discard(key)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_marks[key] = key_node.start_mark
         result.value_marks[key] = value_node.start_mark
@@ -77,6 +90,48 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> YList:
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+MAX_NODES = 200_000   # values in one YAML file, counting each use of an alias in full
+
+
+def _post_order(root: yaml.Node) -> list[yaml.Node]:
+    """Every distinct node, children before parents (no recursion: nesting is user data)."""
+    order: list[yaml.Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, False) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((child, False) for pair in node.value for child in pair)
+    return order
+
+
+def _deepest_point(text: str) -> tuple[int, int]:
+    """(line, column) where flow brackets or indentation nest deepest: where to point a
+    reader at a document too deeply nested to parse."""
+    best, where, depth = -1, (1, 1), 0
+    for number, line in enumerate(text.splitlines(), 1):
+        indent = len(line) - len(line.lstrip(" "))
+        for col, char in enumerate(line, 1):
+            if char in "[{":
+                depth += 1
+                if depth + indent > best:
+                    best, where = depth + indent, (number, col)
+            elif char in "]}":
+                depth = max(depth - 1, 0)
+        if indent + depth > best:
+            best, where = indent + depth, (number, indent + 1)
+    return where
 
 
 @dataclass(frozen=True)
@@ -107,9 +162,18 @@ class YamlSource:
         loader = None
         try:
             loader = _Loader(text)
-            data = loader.get_single_data()
+            node = loader.get_single_node()
+            if node is not None:
+                self._check_size(node)
+            data = loader.construct_document(node) if node is not None else None
         except yaml.MarkedYAMLError as exc:
             raise CourseError(self._syntax_problem(exc)) from None
+        except RecursionError:
+            line, col = _deepest_point(text)
+            raise CourseError(Problem(Location(self.path, line + self.line_offset, col,
+                                               self.root),
+                                      "the YAML is nested too deeply to read (hundreds of "
+                                      "levels of lists or mappings); flatten it")) from None
         except yaml.YAMLError as exc:  # e.g. control characters: still the user's file
             mark = getattr(exc, "position", None)
             where = self.at(None)
@@ -128,6 +192,31 @@ class YamlSource:
                 Problem(self.at(mark), f"'{key}' is given twice; keep one of them")
                 for key, mark in loader.duplicates])
         return data
+
+    def _check_size(self, root: yaml.Node) -> None:
+        """Refuse a document whose aliases expand beyond MAX_NODES values, before anything
+        is built from it: a kilobyte of nested aliases (a "billion laughs") would otherwise
+        take minutes and gigabytes when a value is turned into text.
+
+        The expanded size of every node is counted once (memoised by node), so the check is
+        linear in the document as written, not in its expansion.
+        """
+        sizes: dict[int, int] = {}
+        order = _post_order(root)
+        for node in order:
+            children: list[yaml.Node] = []
+            if isinstance(node, yaml.SequenceNode):
+                children = list(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                children = [n for pair in node.value for n in pair]
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+        if sizes[id(root)] <= max(MAX_NODES, 2 * len(order)):
+            return          # written out in full, or aliases that only repeat a little
+        first = next(n for n in order if sizes[id(n)] > MAX_NODES)
+        raise CourseError(Problem(self.at(first.start_mark),
+                                  f"this value expands to more than {MAX_NODES:,} values "
+                                  "through YAML aliases (*name); write the values out, or "
+                                  "use fewer aliases"))
 
     def _syntax_problem(self, exc: yaml.MarkedYAMLError) -> Problem:
         mark = exc.problem_mark or exc.context_mark

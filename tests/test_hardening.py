@@ -1,0 +1,205 @@
+"""A course folder from a stranger: it cannot read, write or hang anything outside itself.
+
+Every case plants something in a course that first built cleanly, runs reader, and
+asserts the contract: exit 1 with one located message (or a clean build, where the
+input is legitimate), no traceback, dist/ untouched, and nothing outside the course
+opened or written. Opens are watched by strace in a separate process (workers
+included), so a check cannot be fooled by a path the code under test never reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import Course, essay, good_dist, run, snapshot
+
+# --- helpers --------------------------------------------------------------------------------
+
+_BASELINE: dict[str, Path] = {}
+
+
+@pytest.fixture
+def built(small_course: Course, tmp_path_factory) -> Course:  # noqa: ANN001
+    good_dist(small_course, _BASELINE, tmp_path_factory, "hardening-baseline")
+    return small_course
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder beside the course with a file that must never be read or written."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "victim.txt").write_text("precious\n", encoding="utf-8")
+    return folder
+
+
+def fails_cleanly(result, where: str, phrase: str) -> None:  # noqa: ANN001
+    report = f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert "Traceback" not in result.output + result.stderr, report
+    assert "internal error" not in result.stderr, report
+    assert result.exit_code == 1, report
+    assert re.search(where, result.stderr), f"should name {where!r}\n{report}"
+    assert phrase in result.stderr, f"should say {phrase!r}\n{report}"
+
+
+def strace_paths(args: list[str], cwd: Path, timeout: float = 240) -> tuple[int, list[str]]:
+    """Run `reader ARGS` under strace -f; the exit code and every path it successfully
+    opened, created, renamed or removed (workers included)."""
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace not installed")
+    log = cwd / "strace.log"
+    proc = subprocess.run(
+        [strace, "-f", "-qq", "-o", str(log), "-e",
+         "trace=open,openat,creat,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,"
+         "symlink,symlinkat,link,linkat,truncate",
+         sys.executable, "-m", "reader.cli", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    paths = []
+    for line in log.read_text(errors="replace").splitlines():
+        if re.search(r"\) = -1 ", line):        # refused (ELOOP, ENOENT...): nothing opened
+            continue
+        paths.extend(re.findall(r'"((?:[^"\\]|\\.)*)"', line))
+    log.unlink()
+    return proc.returncode, paths
+
+
+def touched(paths: list[str], folder: Path) -> list[str]:
+    real = os.path.realpath(folder)
+    return sorted({p for p in paths if os.path.realpath(p).startswith(real + os.sep)})
+
+
+# --- dist/ is never a way out ----------------------------------------------------------------
+
+def test_a_lock_file_symlinked_outside_is_not_followed(built: Course, outside: Path) -> None:
+    victim = outside / "victim.txt"
+    (built.dist / ".reader.lock").unlink()
+    (built.dist / ".reader.lock").symlink_to(victim)
+    built.write("s/end.md", essay("Conclusion", "It ends elsewhere."))
+    before = snapshot(built.dist)
+    result = run("build", str(built.root))
+    fails_cleanly(result, r"\.reader\.lock", "symbolic link")
+    assert victim.read_text() == "precious\n"
+    assert snapshot(built.dist) == before
+
+
+def test_a_dist_folder_symlinked_outside_is_refused(small_course: Course, outside: Path) -> None:
+    (small_course.root / "dist").symlink_to(outside, target_is_directory=True)
+    result = run("build", str(small_course.root))
+    fails_cleanly(result, r"error: .*dist", "symbolic link")
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.txt"]
+
+
+def test_a_class_folder_symlinked_outside_is_refused(small_course: Course, outside: Path) -> None:
+    text = (small_course.root / "course.yaml").read_text()
+    small_course.manifest(text + "classes:\n  monday:\n    term: Fall\n")
+    (small_course.dist).mkdir()
+    (small_course.dist / "monday").symlink_to(outside, target_is_directory=True)
+    result = run("build", str(small_course.root), "--class", "monday")
+    fails_cleanly(result, r"dist/monday", "symbolic link")
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.txt"]
+
+
+def test_dist_that_is_a_file_is_a_clear_error(small_course: Course) -> None:
+    small_course.write("dist", "not a folder\n")
+    result = run("build", str(small_course.root))
+    fails_cleanly(result, r"error: .*dist", "is a file, not a folder")
+
+
+def test_a_planted_build_record_link_is_never_opened(built: Course, outside: Path) -> None:
+    """The up-to-date check reads dist/.reader-build.json: a link to a FIFO outside would
+    hang the build if it were followed; a link to a file would be read."""
+    fifo = outside / "fifo"
+    os.mkfifo(fifo)
+    record = built.dist / ".reader-build.json"
+    record.unlink()
+    record.symlink_to(fifo)
+    started = time.monotonic()
+    code, paths = strace_paths(["build", str(built.root)], built.root.parent)
+    assert time.monotonic() - started < 200
+    assert code == 0
+    assert touched(paths, outside) == []
+
+
+def test_reader_permissions_never_opens_a_planted_link(built: Course, outside: Path) -> None:
+    fifo = outside / "fifo"
+    os.mkfifo(fifo)
+    for name in ("permissions.csv", ".reader-build.json"):
+        (built.dist / name).unlink()
+        (built.dist / name).symlink_to(fifo)
+    code, paths = strace_paths(["permissions", str(built.root)], built.root.parent, timeout=60)
+    assert code == 0
+    assert touched(paths, outside) == []
+
+
+# --- the cache is checked, byte for byte --------------------------------------------------
+
+def test_a_tampered_cache_record_is_discarded(built: Course) -> None:
+    """Changing a chunk's recorded page count must not change the reader: the entry's
+    hash covers its record too."""
+    from pypdf import PdfReader
+
+    cold = PdfReader(str(built.dist / "reader.pdf"))
+    cold_text = [page.extract_text() for page in cold.pages]
+    chunks = built.root / ".reader-cache" / "chunks"
+    if not chunks.is_dir():               # the baseline was copied: build once for a cache
+        assert run("build", str(built.root), "--force").exit_code == 0
+    changed = 0
+    for path in sorted(chunks.glob("*.json")):
+        record = json.loads(path.read_text())
+        record["pages"] = record["pages"] + 1
+        path.write_text(json.dumps(record))
+        changed += 1
+    assert changed >= 3
+    built.write("s/end.md", essay("Conclusion", "It ends here."))   # same text, new mtime
+    result = run("build", str(built.root), "-v")
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"{changed} discarded", result.output), result.output
+    again = PdfReader(str(built.dist / "reader.pdf"))
+    assert [page.extract_text() for page in again.pages] == cold_text
+
+
+# --- YAML that would hang or crash the build -----------------------------------------------
+
+def _alias_bomb(levels: int) -> str:
+    lines = ["title: Bomb", "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for n in range(1, levels + 1):
+        lines.append(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]")
+    lines.append(f"paper: *a{levels}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("levels", [7, 8])
+def test_a_yaml_alias_bomb_is_refused_at_once(built: Course, levels: int) -> None:
+    built.manifest(_alias_bomb(levels))
+    before = snapshot(built.dist)
+    started = time.monotonic()
+    result = run("build", str(built.root))
+    assert time.monotonic() - started < 10
+    fails_cleanly(result, r"course\.yaml:\d+:\d+", "YAML aliases")
+    assert snapshot(built.dist) == before
+
+
+def test_yaml_nested_too_deeply_is_a_located_error(built: Course) -> None:
+    built.write("s/numbers.yaml", "title: Deep\ncolumns: [A]\nrows: " + "[" * 3000 +
+                "]" * 3000 + "\n")
+    fails_cleanly(run("build", str(built.root)), r"s/numbers\.yaml:3:\d+", "nested too deeply")
+
+
+def test_a_merge_key_override_is_standard_yaml(built: Course) -> None:
+    built.write("s/questions.yaml", "title: Questions\nbase: &b {text: Shared?, notes: N}\n")
+    built.write("s/questions.yaml", "title: Questions\nquestions:\n"
+                "  - &q {text: First question?, notes: A note}\n"
+                "  - <<: *q\n    text: Second question, same note?\n")
+    result = run("build", str(built.root), "--edition", "instructor")
+    assert result.exit_code == 0, result.output
+    assert "given twice" not in result.stderr

@@ -203,3 +203,78 @@ def test_a_merge_key_override_is_standard_yaml(built: Course) -> None:
     result = run("build", str(built.root), "--edition", "instructor")
     assert result.exit_code == 0, result.output
     assert "given twice" not in result.stderr
+
+
+# --- theme.toml: every value checked by type ----------------------------------------------
+
+def _theme(course: Course, text: str) -> None:
+    course.write("templates/theme.toml", text)
+
+
+def test_a_named_css_colour_is_a_colour(built: Course) -> None:
+    _theme(built, "[colours]\naccent = \"blue\"\n")
+    result = run("build", str(built.root))
+    assert result.exit_code == 0, result.output
+    from pptx import Presentation
+
+    deck = Presentation(str(built.dist / "deck.pptx"))
+    xml = b"".join(s.part.blob for s in deck.slides)
+    assert b'val="0000FF"' in xml        # the part dividers' fill
+
+
+@pytest.mark.parametrize("text, where, phrase", [
+    ("[fonts]\nheading = 'Carlito</style><p><a href=\"javascript:alert(1)\">x</a>'\n",
+     r"templates/theme\.toml:2", "font family name"),
+    ("[fonts]\nheading = \"../../../outside/leak\"\n", r"templates/theme\.toml:2",
+     "font family name"),
+    ("[fonts]\nbody = \"/usr/share/fonts/truetype/dejavu/DejaVuSans\"\n",
+     r"templates/theme\.toml:2", "font family name"),
+    ("[colours]\n\naccent = \"red; } body { display: none\"\n", r"templates/theme\.toml:3",
+     "expected a colour"),
+    ("[colours]\naccent = \"#7A2E1F80\"\n", r"templates/theme\.toml:2", "expected a colour"),
+    ("[deck]\nbody = 0\n", r"templates/theme\.toml:2", "from 12 to 48"),
+    ("[deck]\ntitle = \"big\"\n", r"templates/theme\.toml:2", "size in points"),
+    ("[deck]\nbodi = 20\n", r"templates/theme\.toml:2", "did you mean 'body'"),
+    ("[colors]\naccent = \"red\"\n", r"templates/theme\.toml:1", "did you mean [colours]"),
+    ("[colours\naccent = 1\n", r"templates/theme\.toml:1", "not valid TOML"),
+])
+def test_theme_tokens_are_checked(built: Course, text: str, where: str, phrase: str) -> None:
+    _theme(built, text)
+    before = snapshot(built.dist)
+    result = run("build", str(built.root))
+    fails_cleanly(result, where, phrase)
+    assert snapshot(built.dist) == before
+    assert "javascript" not in (built.dist / "reader.pdf").read_bytes().decode("latin-1")
+
+
+def test_a_font_symlinked_outside_is_never_read(built: Course, outside: Path) -> None:
+    from reader.course.theme import BUILTIN
+
+    leak = outside / "Leak-Regular.ttf"
+    shutil.copy(BUILTIN / "fonts" / "Carlito-Regular.ttf", leak)
+    fonts = built.root / "templates" / "fonts"
+    fonts.mkdir(parents=True)
+    (fonts / "Carlito-Regular.ttf").symlink_to(leak)
+    code, paths = strace_paths(["build", str(built.root), "--force"], built.root.parent)
+    assert code == 1
+    assert touched(paths, outside) == []
+
+
+def test_a_file_that_is_not_a_font_is_a_clear_error(built: Course) -> None:
+    built.write("templates/fonts/Carlito-Regular.ttf", "this is not a font\n")
+    result = run("build", str(built.root))
+    fails_cleanly(result, r"templates/fonts/Carlito-Regular\.ttf", "not a TrueType")
+
+
+def test_replacing_a_course_font_lays_the_book_out_again(built: Course) -> None:
+    """The cache key covers font files: a new file under the same name is not stale."""
+    from reader.course.theme import BUILTIN
+
+    fonts = built.root / "templates" / "fonts"
+    shutil.copytree(BUILTIN / "fonts", fonts)            # the course brings its own faces
+    shutil.copy(BUILTIN / "fonts.css", built.root / "templates" / "fonts.css")
+    assert run("build", str(built.root)).exit_code == 0
+    shutil.copy(BUILTIN / "fonts" / "Carlito-Regular.ttf", fonts / "Caladea-Regular.ttf")
+    result = run("build", str(built.root), "-v")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"chunks: [1-9]\d* laid out, 0 reused", result.output), result.output

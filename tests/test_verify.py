@@ -18,8 +18,10 @@ from verify import (
     Box,
     book_regions,
     deck_client_problems,
+    font_faces,
     glyph_problems,
     glyph_report,
+    identify_original,
     outside_text_block,
     pages_label,
     parse_tounicode,
@@ -166,6 +168,17 @@ def test_fonts_without_an_original_are_listed_and_fail_only_when_strict(glyph_pd
                for line in report.unchecked)
     assert glyph_problems(glyph_pdf, []) == []
     assert glyph_problems(glyph_pdf, [], strict_fonts=True) == report.unchecked
+
+
+def test_a_font_name_in_two_folders_is_the_first_folders(tmp_path):
+    """The theme's folder is passed before the system's, which may hold another version."""
+    shutil.copy(FONTS / "Carlito-Bold.ttf", tmp_path / "Carlito-Bold.ttf")
+    faces = font_faces([tmp_path, FONTS])
+    assert identify_original(["Carlito-Bold"], faces).path == tmp_path / "Carlito-Bold.ttf"
+    shutil.copy(FONTS / "Carlito-Bold.ttf", tmp_path / "Carlito-Bold-copy.ttf")
+    faces = font_faces([tmp_path, FONTS])
+    assert identify_original(["Carlito-Bold"], faces) is None  # two in one folder: unknown
+    assert identify_original(["Carlito Regular"], faces).path == FONTS / "Carlito-Regular.ttf"
 
 
 def test_tounicode_ranges_and_page_lists_parse():

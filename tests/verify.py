@@ -592,8 +592,9 @@ class FontCheck:
 #   shifting every page by 0.0001-0.0002 pt gives at most 4 pixels over 64/255 on a page,
 #   0.0005 pt at most 13, 0.001 pt up to 572, 0.01 pt up to 1,884. Displacement is not
 #   anti-aliasing and is not tolerated beyond the float-rounding level.
-# * a real defect: a 13 pt bold "6" missing from a question number is 54 pixels, from a
-#   running "READING 6" label 39.
+# * a real defect: the bold "6" emptied from the sample's Carlito-Bold (as the fast path's
+#   merged subset does) is 55 pixels on the page of question 6, 39 on those of the
+#   "ESSAY 6" and "READING 6" labels.
 # So a pixel differs when a channel moves by more than a quarter of full contrast (edge
 # coverage and colour rounding stay below), and a page fails beyond 8 such pixels.
 RASTER_DPI = 100

@@ -278,3 +278,93 @@ def test_replacing_a_course_font_lays_the_book_out_again(built: Course) -> None:
     result = run("build", str(built.root), "-v")
     assert result.exit_code == 0, result.output
     assert re.search(r"chunks: [1-9]\d* laid out, 0 reused", result.output), result.output
+
+
+# --- the user's machine: full disks, read-only folders ----------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path: Path):  # noqa: ANN201
+    """A 6 MB file system of its own (tmpfs), so a test can fill it; skipped where mounting
+    is not allowed."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def _copy_course(source: Course, folder: Path) -> Course:
+    shutil.copytree(source.root, folder / "course", symlinks=True)
+    return Course(folder / "course")
+
+
+def _fill(disk: Path, leave: int) -> None:
+    free = shutil.disk_usage(disk).free
+    with open(disk / "filler", "wb") as handle:
+        handle.write(b"\0" * max(free - leave, 0))
+
+
+def test_a_full_disk_is_a_clear_message_and_dist_is_kept(built: Course, small_disk: Path) -> None:
+    course = _copy_course(built, small_disk)
+    assert run("build", str(course.root)).exit_code == 0
+    before = snapshot(course.dist)
+    _fill(small_disk, leave=40_000)
+    course.write("s/end.md", essay("Conclusion", "It ends on a full disk. " * 50))
+    result = run("build", str(course.root))
+    fails_cleanly(result, r"dist", "the disk is full")
+    assert snapshot(course.dist) == before
+    assert not [p.name for p in course.dist.iterdir() if ".tmp-" in p.name]
+
+
+def test_a_read_only_course_folder_is_a_clear_message(built: Course, small_disk: Path) -> None:
+    course = _copy_course(built, small_disk)
+    shutil.rmtree(course.dist)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    try:
+        result = run("build", str(course.root))
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    fails_cleanly(result, r"dist", "read-only disk")
+
+
+def test_an_immutable_dist_is_a_clear_message(built: Course) -> None:
+    done = subprocess.run(["chattr", "+i", str(built.dist)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("chattr +i is not supported here")
+    try:
+        before = snapshot(built.dist)
+        built.write("s/end.md", essay("Conclusion", "It ends elsewhere."))
+        result = run("build", str(built.root))
+        fails_cleanly(result, r"dist", "may not be changed")
+        assert snapshot(built.dist) == before
+    finally:
+        subprocess.run(["chattr", "-i", str(built.dist)], capture_output=True)
+
+
+def test_an_unwritable_cache_does_not_stop_the_build(built: Course) -> None:
+    shutil.rmtree(built.root / ".reader-cache", ignore_errors=True)
+    built.write(".reader-cache", "a file where the cache folder would be\n")
+    built.write("s/end.md", essay("Conclusion", "It ends without a cache."))
+    result = run("build", str(built.root))
+    assert result.exit_code == 0, result.output
+
+
+def test_stale_temporary_files_of_a_killed_build_are_removed(built: Course) -> None:
+    for name in (".deck.pptx.tmp-99999", ".reader.pdf.tmp-12345", ".deck-pages.tmp-4242"):
+        built.write(f"dist/{name}", "left by kill -9")
+    built.write("s/end.md", essay("Conclusion", "It ends after a crash."))
+    assert run("build", str(built.root)).exit_code == 0
+    assert not [p.name for p in built.dist.iterdir() if ".tmp-" in p.name]
+
+
+def test_reader_new_onto_a_file_is_a_clear_message(tmp_path: Path) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_text("mine\n")
+    result = run("new", str(target))
+    fails_cleanly(result, r"notes\.txt", "is a file")
+    assert target.read_text() == "mine\n"

@@ -191,11 +191,16 @@ def check(course: Path, strict: bool) -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 def new(directory: Path) -> None:
     """Create a small course in DIRECTORY that builds as it is."""
+    from .build.output import writing
+
+    if directory.exists() and not directory.is_dir():
+        raise CourseError(f"{directory}: this is a file; choose a new folder name")
     if directory.exists() and any(directory.iterdir()):
         raise CourseError(f"{directory}: the folder is not empty; choose a new folder")
     source = Path(__file__).parent / "scaffold"
-    shutil.copytree(source, directory, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    with writing(directory):
+        shutil.copytree(source, directory, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
     click.echo(f"created {directory}/course.yaml; next: reader build {directory}")
 
 

@@ -24,6 +24,32 @@ from ..errors import BuildLocked, CourseError, Location, Problem
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
+def machine_problem(exc: OSError, path: Path, root: Path | None = None) -> CourseError:
+    """An OS error while writing, said as what the user can do about it (not a bug)."""
+    reason = {
+        errno.ENOSPC: "the disk is full; free some space and build again",
+        errno.EDQUOT: "the disk quota is used up; free some space and build again",
+        errno.EROFS: "the folder is on a read-only disk; copy the course somewhere writable",
+        errno.EACCES: "permission denied; make the folder writable for you, or build a copy "
+                      "of the course",
+        errno.EPERM: "the file or folder may not be changed (read-only or immutable); make it "
+                     "writable, or build a copy of the course",
+    }.get(exc.errno or 0, f"{exc.strerror or exc}; check the folder and build again")
+    return CourseError(Problem(Location(path, None, None, root), f"cannot write here: {reason}"))
+
+
+@contextmanager
+def writing(path: Path, root: Path | None = None) -> Iterator[None]:
+    """Turn the machine's refusals (full disk, read-only folder...) into one clear message."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP,):
+            raise
+        raise machine_problem(exc, Path(exc.filename) if exc.filename else path,
+                              root) from None
+
+
 def check_out_dir(root: Path, out_dir: Path) -> None:
     """Refuse an output folder that is, or lies behind, a symbolic link or a file.
 
@@ -75,18 +101,19 @@ class Staging:
         self.pending: list[tuple[Path, Path]] = []
 
     def write(self, name: str, data: bytes) -> Path:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
         target = self.out_dir / name
-        temp = self.out_dir / f".{name}.tmp-{os.getpid()}"
-        try:
-            temp.unlink()                # a leftover of a killed build of this pid
-        except FileNotFoundError:
-            pass
-        with os.fdopen(open_new(temp), "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        self.pending.append((temp, target))
+        temp = self.out_dir / f".{name}{TEMP_MARK}{os.getpid()}"
+        self.pending.append((temp, target))    # before writing: a failure removes it too
+        with writing(temp):
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                temp.unlink()                # a leftover of a killed build of this pid
+            except FileNotFoundError:
+                pass
+            with os.fdopen(open_new(temp), "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
         return target
 
     def commit(self) -> None:
@@ -94,8 +121,9 @@ class Staging:
         signals = {signal.SIGINT, signal.SIGTERM}
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
         try:
-            for temp, target in self.pending:
-                os.replace(temp, target)
+            with writing(self.out_dir):
+                for temp, target in self.pending:
+                    os.replace(temp, target)
             self.pending.clear()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
@@ -104,9 +132,30 @@ class Staging:
         for temp, _ in self.pending:
             try:
                 temp.unlink()
-            except FileNotFoundError:
+            except OSError:
                 pass
         self.pending.clear()
+
+
+TEMP_MARK = ".tmp-"   # in the name of every temporary file reader writes in dist/
+
+
+def remove_stale_temporaries(out_dir: Path) -> None:
+    """Temporary files in dist/ left by a build that was killed (kill -9, power cut).
+
+    Called with the build lock held, so no other build of this output folder is running
+    and every temporary file there is stale.
+    """
+    try:
+        names = os.listdir(out_dir)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(".") and TEMP_MARK in name:
+            try:
+                os.unlink(out_dir / name)
+            except OSError:
+                pass
 
 
 @contextmanager
@@ -141,10 +190,12 @@ def terminate_as_interrupt() -> Iterator[None]:
 
 @contextmanager
 def build_lock(out_dir: Path) -> Iterator[None]:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Hold the output folder for this build; stale temporary files are cleared once held."""
     path = out_dir / ".reader.lock"
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644)
+        with writing(out_dir):
+            out_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise CourseError(Problem(Location(path, None, None), f"{path.name} in "
@@ -164,10 +215,12 @@ def build_lock(out_dir: Path) -> Iterator[None]:
                 raise BuildLocked(f"another build of this course is running ({holder}); "
                                   "wait for it to finish, then build again") from None
             raise
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
+        with writing(path):
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}")
+            handle.flush()
+        remove_stale_temporaries(out_dir)
         yield
     finally:
         handle.close()

@@ -368,3 +368,29 @@ def test_reader_new_onto_a_file_is_a_clear_message(tmp_path: Path) -> None:
     result = run("new", str(target))
     fails_cleanly(result, r"notes\.txt", "is a file")
     assert target.read_text() == "mine\n"
+
+
+# --- big numbers of pixels and digits ------------------------------------------------------------
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that declares a size (its IHDR is valid) but holds no real picture data."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + \
+            struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + \
+        chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("width, height", [(30_000, 30_000), (9_000, 9_000)])
+def test_an_enormous_image_is_refused_before_it_is_decoded(built: Course, width: int,
+                                                           height: int) -> None:
+    built.write("s/img/huge.png", _png_header_only(width, height))
+    built.write("s/end.md", "---\ntitle: Conclusion\n---\nIt ends.\n\n![A map](img/huge.png)\n")
+    result = run("build", str(built.root))
+    fails_cleanly(result, r"s/end\.md:6", "megapixels")
+    assert "DecompressionBomb" not in result.stderr

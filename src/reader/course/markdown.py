@@ -194,18 +194,32 @@ def _check_image_file(path: Path) -> None:
         if b"<svg" not in head:
             raise Invalid(f"'{path.name}' is not an SVG image")
         return
+    import warnings
+
     from PIL import Image as PILImage, UnidentifiedImageError
 
     try:
-        with PILImage.open(path) as img:
-            img.verify()
-            if img.format not in ("PNG", "JPEG", "GIF", "WEBP"):
-                raise Invalid(f"'{path.name}' is a {img.format} image; use PNG, JPEG, GIF, "
-                              "WebP or SVG")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            with PILImage.open(path) as img:
+                width, height = img.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise Invalid(f"'{path.name}' is {width:,} x {height:,} pixels; images up "
+                                  f"to {MAX_IMAGE_PIXELS // 10**6} megapixels are accepted "
+                                  "(300 dpi over a whole page is 9); export it smaller")
+                img.verify()
+                if img.format not in ("PNG", "JPEG", "GIF", "WEBP"):
+                    raise Invalid(f"'{path.name}' is a {img.format} image; use PNG, JPEG, "
+                                  "GIF, WebP or SVG")
+    except PILImage.DecompressionBombError:
+        raise Invalid(f"'{path.name}' has far too many pixels to print; images up to "
+                      f"{MAX_IMAGE_PIXELS // 10**6} megapixels are accepted") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise Invalid(f"'{path.name}' is not an image reader can print (PNG, JPEG, GIF, "
                       "WebP or SVG)") from None
 
+
+MAX_IMAGE_PIXELS = 60_000_000
 
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.I)
 

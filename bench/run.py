@@ -104,8 +104,8 @@ from reader.course.theme import theme_for
 c, out = sys.argv[1], sys.argv[2]
 m = load_manifest(Path(c))
 course = build_course(m, m.variant())
-doc, _ = render_single(course, theme_for(m.templates, m.root))
-doc.write_pdf(out)
+data, _ = render_single(course, theme_for(m.templates, m.root))
+Path(out).write_bytes(data)
 """
 
 TOOLS = {

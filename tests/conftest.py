@@ -177,17 +177,3 @@ def notes_text(slide) -> str:  # noqa: ANN001
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")}
-
-
-def in_fresh_process(fn, *args):  # noqa: ANN001, ANN201
-    """Run ``fn(*args)`` in a new, single-threaded interpreter and return its result.
-
-    reader forks only from a process with no other threads (layout.fork_is_safe); a
-    pytest-xdist worker has execnet's, so tests of the forking paths run here.
-    ``fn`` must be a module-level function of a test module.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(fn, *args).result(timeout=300)

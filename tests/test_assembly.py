@@ -42,9 +42,9 @@ def _single_reference(root: Path, tmp_path: Path) -> Path:
 
     manifest = load_manifest(root)
     model = build_course(manifest, manifest.variant())
-    document, _ = render_single(model, theme_for(manifest.templates, root))
+    data, _ = render_single(model, theme_for(manifest.templates, root))
     out = tmp_path / "single.pdf"
-    out.write_bytes(document.write_pdf())
+    out.write_bytes(data)
     return out
 
 

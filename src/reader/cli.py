@@ -106,11 +106,14 @@ def quiet_library_warnings() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--tagged", is_flag=True, help="Write a tagged, accessible PDF (PDF/UA-1).")
 @click.option("--force", is_flag=True, help="Rebuild even if nothing changed.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), metavar="N",
+              help="Worker processes (default: the usable cores).")
 @click.option("-v", "--verbose", is_flag=True, help="Print per-stage timings and the cache's "
               "counts.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
 def build(course: Path, class_name: str | None, all_classes: bool, edition: str | None,
-          strict: bool, tagged: bool, force: bool, verbose: bool, quiet: bool) -> None:
+          strict: bool, tagged: bool, force: bool, jobs: int | None, verbose: bool,
+          quiet: bool) -> None:
     """Render dist/reader.pdf and dist/deck.pptx from COURSE (a folder or course.yaml)."""
     from .build.pipeline import build as run_build
 
@@ -122,7 +125,7 @@ def build(course: Path, class_name: str | None, all_classes: bool, edition: str 
     report = TerminalProgress() if (sys.stderr.isatty() and not quiet) else Progress()
     results = run_build(course, class_name=class_name, all_classes=all_classes,
                         edition=edition, strict=strict, tagged=tagged, force=force,
-                        report=report)
+                        jobs=jobs, report=report)
     for result in results:
         if result.skipped:
             if not quiet:

@@ -12,7 +12,6 @@ assembled reader is tested against, and the path for tagged PDFs.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -21,8 +20,10 @@ from ..core.dates import document_date, iso_date, pdf_date
 from ..course.model import Course, Item, Part
 from ..course.pagemap import PageMap
 from ..course.theme import Theme
-from .engine import Renderer, anchors_by_page, chunk_css, pdf_options
+from ..core.tasks import InProcess, Runner
+from .engine import chunk_css, pdf_options
 from .html import HtmlBuilder, chart_placeholders, probe_html, reader_charts
+from .layout import LAYOUT_FIRST, EngineSpec, Layout, task_document
 
 
 @dataclass
@@ -51,40 +52,44 @@ def body_chunks(course: Course) -> list[Chunk]:
     return chunks
 
 
-def render_single(course: Course, theme: Theme, charts: dict[str, str] | None = None,
-                  renderer: Renderer | None = None) -> tuple[Any, PageMap]:
-    """The whole reader as one WeasyPrint document: the reference the chunks must match."""
-    renderer = renderer or Renderer(course, theme)
+def render_single(course: Course, theme: Theme, runner: Runner | None = None,
+                  charts: dict[str, str] | None = None) -> tuple[bytes, PageMap]:
+    """The whole reader as one WeasyPrint document: the reference the chunks must match,
+    and the path for tagged PDFs (their structure tree stays whole)."""
+    runner = runner or InProcess()
     builder = HtmlBuilder(course, theme, charts if charts is not None else
                           reader_charts(course, theme))
-    sections = [c.section() for c in body_chunks(course)]
-    document = renderer.layout(builder.render(sections, front=True, body_start=1))
-    found = anchors_by_page(document)
+    chunks = body_chunks(course)
+    html = builder.render([c.section() for c in chunks], front=True, body_start=1)
+    data, count, found = runner.submit(task_document, engine_spec(course, theme), html,
+                                       _metadata(course), priority=LAYOUT_FIRST).result()
     page_map = PageMap()
-    body_first = found[body_chunks(course)[0].key]
+    body_first = found[chunks[0].key]
     page_map.front_pages = body_first
-    keys = [c.key for c in body_chunks(course)]
+    keys = [c.key for c in chunks]
     for n, key in enumerate(keys):
         start = found[key]
-        end = found[keys[n + 1]] if n + 1 < len(keys) else len(document.pages)
+        end = found[keys[n + 1]] if n + 1 < len(keys) else count
         page_map.start[key] = start - body_first + 1
         page_map.pages[key] = end - start
-    page_map.body_pages = len(document.pages) - body_first
-    _set_metadata(document, course)
-    return document, page_map
+    page_map.body_pages = count - body_first
+    return data, page_map
 
 
-def _set_metadata(document, course: Course) -> None:
+def engine_spec(course: Course, theme: Theme) -> EngineSpec:
+    return EngineSpec(course.root, course.settings, theme)
+
+
+def _metadata(course: Course) -> dict[str, Any]:
+    """The single document's metadata (WeasyPrint's DocumentMetadata fields)."""
     settings = course.settings
-    meta = document.metadata
-    meta.title = settings.title
-    meta.authors = [settings.instructor] if settings.instructor else []
-    meta.description = settings.subtitle
-    meta.lang = settings.lang
-    meta.generator = "reader"
-    meta.keywords = [k for k in (settings.course, settings.term) if k]
     moment = document_date()
-    meta.created = meta.modified = iso_date(moment) if moment else None
+    return {"title": settings.title,
+            "authors": [settings.instructor] if settings.instructor else [],
+            "description": settings.subtitle, "lang": settings.lang, "generator": "reader",
+            "keywords": [k for k in (settings.course, settings.term) if k],
+            "created": iso_date(moment) if moment else None,
+            "modified": iso_date(moment) if moment else None}
 
 
 def _base_fingerprint(course: Course, theme: Theme) -> str:
@@ -125,23 +130,18 @@ def _cached_geometry(layout, builder: HtmlBuilder, folder: Path | None,  # noqa:
     return geometry
 
 
-def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = None,
-                     jobs: int | None = None, renderer: Renderer | None = None,
-                     progress: Callable[[int, int, str], None] | None = None,
-                     placed: Callable[[PageMap], None] | None = None, layout=None):  # noqa: ANN001
+def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
+                     cache_folder: Path | None = None,
+                     progress: Callable[[int, int, str], None] | None = None):
     """The reader as independently laid-out, cached chunks; returns (pdf, PageMap, stats).
 
-    ``placed`` hears the body's page numbers as soon as they are known, before
-    the front matter and the assembly (the deck fills in its page references
-    meanwhile). ``layout`` is where WeasyPrint runs (layout.py): in this
-    process by default.
+    Every layout is a task for ``runner`` (in this process when none is given).
     """
     import hashlib
 
     from ..core.store import ChunkCache
-    from .layout import Layout
 
-    layout = layout or Layout(course, theme, renderer)
+    layout = Layout(runner or InProcess(), engine_spec(course, theme))
     placeholders = chart_placeholders(course, theme)
     builder = HtmlBuilder(course, theme, placeholders)
     base = _base_fingerprint(course, theme)
@@ -169,14 +169,12 @@ def render_assembled(course: Course, theme: Theme, cache_folder: Path | None = N
         svgs = reader_charts(course, theme)  # matplotlib only when a chart is laid out
         for anchor, mark in placeholders.items():
             todo = [html.replace(mark, svgs[anchor]) for html in todo]
-    rendered = layout.chunks(todo, jobs or os.cpu_count() or 1, progress) if todo else []
+    rendered = layout.chunks(todo, progress) if todo else []
     for key, (data, pages, anchors) in zip(missing, rendered):
         results[key] = (data, pages, anchors)
         cache.put(key, data, {"pages": pages, "anchors": anchors})
         cache.stats.rendered.append(key)
     page_map, pieces, duplex = _place(course, chunks, keys, results)
-    if placed is not None:
-        placed(page_map)
     front_pdf, front_meta = _front_matter(layout, builder, cache_folder, fingerprint, page_map)
     page_map.front_pages = front_meta["pages"]
     fonts = ChunkCache(cache_folder, "fonts", suffix=".ttf")

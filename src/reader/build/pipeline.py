@@ -13,14 +13,12 @@ from ..core.files import course_files
 from ..core.yamlsource import Invalid
 from ..errors import CourseError, Location, Problem
 from ..course.manifest import Manifest, Settings, load_manifest
-from ..core.tasks import Runner
-from ..deck.join import normalise_zip
 from .output import (Staging, build_lock, check_out_dir, read_output, staged,
                      terminate_as_interrupt)
-from .workers import Pool
 from ..course.theme import theme_for
 
-if TYPE_CHECKING:  # the model (Markdown and all) is imported only when a build runs
+if TYPE_CHECKING:  # the model (Markdown and all) and the renderers are imported only when a
+    from ..core.tasks import Runner              # build has work to do
     from ..course.model import Course
     from ..course.pagemap import PageMap
 
@@ -227,6 +225,8 @@ PAGE_TOKEN = re.compile(rb"\[\[reader-page:([A-Za-z0-9_-]+)\]\]")
 def finish_deck(data: bytes, page_map) -> bytes:  # noqa: ANN001
     """One pass over the joined package: real page numbers over the tokens, fixed
     timestamps, compression (see deck.join.normalise_zip)."""
+    from ..deck.join import normalise_zip
+
     def fill(name: str, body: bytes) -> bytes:
         if page_map is not None and name.endswith(".xml") and b"[[reader-page:" in body:
             return PAGE_TOKEN.sub(
@@ -262,6 +262,8 @@ def build(target: Path, *, class_name: str | None = None, all_classes: bool = Fa
     if not force and all(up_to_date(out_dir_for(manifest, s), sig)
                          for s, sig in zip(settings_list, signatures)):
         return [BuildResult(out_dir_for(manifest, s), skipped=True) for s in settings_list]
+    from .workers import Pool
+
     with terminate_as_interrupt(), Pool(jobs or usable_cores()) as pool:
         # The pool's fork server imports WeasyPrint while every variant is read and
         # checked: a broken class stops the build before anything is rendered.

@@ -118,6 +118,7 @@ class Staging:
 
     def commit(self) -> None:
         """All outputs or none: interrupts wait until every file is in place."""
+        raise_if_interrupted()
         signals = {signal.SIGINT, signal.SIGTERM}
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
         try:
@@ -169,23 +170,50 @@ def staged(out_dir: Path) -> Iterator[Staging]:
 
 
 class Interrupted(BaseException):
-    """Raised from SIGTERM so that cleanup runs as it does for Ctrl-C."""
+    """Ctrl-C or SIGTERM: the build stops, cleans up, and reader exits 128 + the signal."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+_RECEIVED: list[int] = []    # the signals of this run, even those whose exception was lost
 
 
 @contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
-    def handler(signum, frame):  # noqa: ANN001
-        raise Interrupted()
+def interrupts_stop_the_build() -> Iterator[None]:
+    """SIGINT and SIGTERM raise Interrupted in the main thread, and are remembered.
 
+    Remembered, because Python cannot always deliver the exception: raised inside a
+    weakref callback or a __del__ it is printed ("Exception ignored in ...") and the
+    program carries on. raise_if_interrupted() is called before outputs are committed and
+    when a command returns, so a signal always stops the build.
+    """
+    def handler(signum: int, frame: object) -> None:
+        _RECEIVED.append(signum)
+        raise Interrupted(signum)
+
+    _RECEIVED.clear()
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (e.g. a test runner's worker thread)
+        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread (a test runner's worker thread): leave them be
         yield
         return
     try:
         yield
+        raise_if_interrupted()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def raise_if_interrupted() -> None:
+    if _RECEIVED:
+        raise Interrupted(_RECEIVED[-1])
 
 
 @contextmanager

@@ -13,8 +13,7 @@ from ..core.files import course_files
 from ..core.yamlsource import Invalid
 from ..errors import CourseError, Location, Problem
 from ..course.manifest import Manifest, Settings, load_manifest
-from .output import (Staging, build_lock, check_out_dir, read_output, staged,
-                     terminate_as_interrupt)
+from .output import Staging, build_lock, check_out_dir, read_output, staged
 from ..course.theme import theme_for
 
 if TYPE_CHECKING:  # the model (Markdown and all) and the renderers are imported only when a
@@ -264,7 +263,7 @@ def build(target: Path, *, class_name: str | None = None, all_classes: bool = Fa
         return [BuildResult(out_dir_for(manifest, s), skipped=True) for s in settings_list]
     from .workers import Pool
 
-    with terminate_as_interrupt(), Pool(jobs or usable_cores()) as pool:
+    with Pool(jobs or usable_cores()) as pool:
         # The pool's fork server imports WeasyPrint while every variant is read and
         # checked: a broken class stops the build before anything is rendered.
         courses = [load_course(manifest, s, strict) for s in settings_list]

@@ -117,7 +117,19 @@ class Pool:
         return collect(futures, progress)
 
     def close(self) -> None:
-        """Stop the workers: politely when idle, with SIGTERM (then SIGKILL) when not."""
+        """Stop the workers: politely when idle, with SIGTERM (then SIGKILL) when not.
+
+        Ctrl-C or SIGTERM wait until this is done (they are blocked meanwhile), so an
+        impatient second Ctrl-C cannot leave a worker behind.
+        """
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            self._close()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def _close(self) -> None:
         with self._lock:
             if self._closed:
                 return

@@ -1,0 +1,111 @@
+"""Ctrl-C and SIGTERM at any moment: reader exits 130 or 143, dist/ is the old build or the
+new one (never a mix, never half a file), and no process is left behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from conftest import Course, essay, excerpt, run, snapshot
+
+pytestmark = pytest.mark.slow
+
+
+def _outputs(dist: Path) -> dict[str, str]:
+    """The outputs by name, as hashes (a failure message stays readable)."""
+    import hashlib
+
+    return {k: hashlib.sha256(v).hexdigest()[:12] for k, v in snapshot(dist).items()
+            if not k.startswith(".")}
+
+
+def _leftovers(marker: str) -> list[int]:
+    """Processes still carrying this run's marker in their environment (workers too)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if marker.encode() in handle.read():
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+_DURATION: list[float] = []   # how long a forced build of the course takes here
+
+
+@pytest.fixture(scope="module")
+def states(tmp_path_factory) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
+    """A course whose dist/ holds build A, and the outputs a build of its edited text (B)
+    gives; the course is left edited, so every run below builds B over A."""
+    root = tmp_path_factory.mktemp("interrupts") / "course"
+    course = Course(root)
+    root.mkdir()
+    for n in range(6):
+        course.write(f"s/e{n}.md", essay(f"Essay {n}", "A paragraph of the essay. " * 60))
+    course.write("s/x.md", excerpt("A source", "The source speaks. " * 40))
+    course.manifest({"title": "Interrupted", "contents": [
+        {"part": "One", "items": [{"essay": f"s/e{n}.md"} for n in range(6)]},
+        {"excerpt": "s/x.md"}]})
+    assert run("build", str(root)).exit_code == 0
+    old = _outputs(course.dist)
+    saved = root.parent / "dist-old"
+    shutil.copytree(course.dist, saved)
+    course.write("s/e3.md", essay("Essay 3", "The edited paragraph. " * 70))
+    assert run("build", str(root), "--force").exit_code == 0
+    new = _outputs(course.dist)
+    assert new != old
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "reader.cli", "build", str(root), "--force"],
+                          capture_output=True)
+    assert done.returncode == 0
+    _DURATION.append(time.monotonic() - started)
+    shutil.rmtree(course.dist)
+    shutil.copytree(saved, course.dist)
+    return root, old, new
+
+
+@settings(max_examples=50, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(moment=st.floats(min_value=0.0, max_value=1.0),
+       which=st.sampled_from([signal.SIGINT, signal.SIGTERM]))
+def test_an_interrupt_at_any_moment_leaves_a_whole_build(states, moment: float,
+                                                         which: signal.Signals) -> None:
+    """50 interrupts that really land while reader runs (a run that ended first does not
+    count: hypothesis draws another moment)."""
+    root, old, new = states
+    delay = 0.3 + moment * max(_DURATION[0] - 0.3, 0.5)   # reader is surely running
+    marker = f"READER_INTERRUPT_TEST={uuid.uuid4().hex}"
+    env = {**os.environ, marker.split("=")[0]: marker.split("=")[1]}
+    shutil.rmtree(root / ".reader-cache", ignore_errors=True)   # every run does real work
+    proc = subprocess.Popen([sys.executable, "-m", "reader.cli", "build", str(root),
+                             "--force"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    if proc.poll() is not None:            # finished before the signal: not an interrupt
+        assert proc.returncode == 0
+        assert _outputs(root / "dist") == new
+    assume(proc.poll() is None)
+    proc.send_signal(which)
+    out, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    assert proc.returncode == 128 + which, (proc.returncode, err)
+    assert _outputs(root / "dist") in (old, new)
+    assert not [p for p in os.listdir(root / "dist") if ".tmp-" in p]
+    deadline = time.monotonic() + 10
+    while _leftovers(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _leftovers(marker) == []

@@ -277,7 +277,7 @@ def text(value: Any) -> str:
 def choice(*options: str) -> Check:
     def check(value: Any) -> str:
         if not isinstance(value, str) or value not in options:
-            hint = _did_you_mean(str(value), options)
+            hint = did_you_mean(str(value), options)
             raise Invalid(f"expected one of {', '.join(options)}, found {describe(value)}{hint}")
         return value
     return check
@@ -307,7 +307,7 @@ class Field:
     required: bool = False
 
 
-def _did_you_mean(word: str, options: Any) -> str:
+def did_you_mean(word: str, options: Any) -> str:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -329,7 +329,7 @@ def check_mapping(
     suggested: set[str] = set()
     for key, value in data.items():
         if key not in schema:
-            hint = _did_you_mean(str(key), schema)
+            hint = did_you_mean(str(key), schema)
             if hint:
                 suggested.add(hint.split("'")[1])
             allowed = ", ".join(schema)

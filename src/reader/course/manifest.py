@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import CourseError, Location, Problem, Problems
 from ..core.files import course_relative, read_text, resolve_in_course
 from ..core.yamlsource import (Field, Invalid, YamlSource, check_mapping, choice, describe,
-                         list_of, text)
+                               did_you_mean, list_of, text)
 
 ITEM_KINDS = ("essay", "excerpt", "table", "questions")
 ITEM_SUFFIXES = {"essay": (".md", ".markdown"), "excerpt": (".md", ".markdown"),
@@ -287,8 +287,7 @@ def _item(entry: Any, loc: Location, src: YamlSource, problems: Problems,
         problems.add(src.key(entry, kind), "parts cannot be nested inside a part")
         return None
     if kind not in ITEM_KINDS:
-        from ..core.yamlsource import _did_you_mean
-        hint = _did_you_mean(str(kind), kinds) or _KIND_HINTS.get(str(kind).lower(), "")
+        hint = did_you_mean(str(kind), kinds) or _KIND_HINTS.get(str(kind).lower(), "")
         problems.add(src.key(entry, kind), f"unknown item kind '{kind}'"
                      f"{hint}; expected one of {', '.join(kinds)}")
         return None

@@ -22,8 +22,17 @@ from ..core.yamlsource import (Field, Invalid, YamlSource, YMap, check_mapping, 
                          describe, list_of, text)
 
 LABELS = {"essay": "Essay", "excerpt": "Reading", "table": "Table", "questions": "Questions"}
-ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII",
-         "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX"]
+_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+          (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+def roman(number: int) -> str:
+    """Part numbers as a book prints them: 1 -> I, 24 -> XXIV (any positive number)."""
+    digits = []
+    for value, letters in _ROMAN:
+        count, number = divmod(number, value)
+        digits.append(letters * count)
+    return "".join(digits)
 
 
 @dataclass(frozen=True)
@@ -217,7 +226,7 @@ class Part:
 
     @property
     def label(self) -> str:
-        return f"Part {ROMAN[self.number - 1] if self.number <= len(ROMAN) else self.number}"
+        return f"Part {roman(self.number)}"
 
     @property
     def anchor(self) -> str:

@@ -221,31 +221,67 @@ def new(directory: Path) -> None:
 @main.command()
 @COURSE_ARG
 @click.option("--class", "class_name", metavar="NAME", help="Report on one class variant.")
-def permissions(course: Path, class_name: str | None) -> None:
-    """Print the permissions report for every excerpt (also written as dist/permissions.csv)."""
+@click.option("--since", "since", metavar="OLD.csv", type=click.Path(path_type=Path),
+              help="List what changed since an earlier permissions.csv (last term's).")
+def permissions(course: Path, class_name: str | None, since: Path | None) -> None:
+    """Print the permissions report for every excerpt (also written as dist/permissions.csv
+    and dist/permissions.xlsx)."""
+    from .build.permissions import changes_since, rows
     from .build.pipeline import load_course, recorded_pages
     from .course.manifest import load_manifest
-    from .build.permissions import rows
 
     manifest = load_manifest(course)
     model = load_course(manifest, manifest.variant(class_name))
-    page_map = recorded_pages(manifest, model.settings)
-    table = rows(model, page_map)
+    table = rows(model, recorded_pages(manifest, model.settings))
+    if since is not None:
+        _print_changes(changes_since(_read_report(since), table), since)
+        return
     if not table:
         click.echo("no excerpts in this course")
         return
     for row in table:
-        where = row["reader_pages"]
-        pages = (f"reader {'pp.' if '-' in where else 'p.'} {where}" if where else
-                 "reader pages: run 'reader build' first")
-        click.echo(f"{row['item']}: {row['title']}\n  {row['author']}, {row['source_title']}"
-                   f"{', ' + row['publisher'] if row['publisher'] else ''}"
-                   f"{', ' + row['year'] if row['year'] else ''}"
-                   f"{', pp. ' + row['source_pages'] if row['source_pages'] else ''}\n"
-                   f"  {row['words']} words; {pages}"
-                   f"{chr(10) + '  permission: ' + row['permission'] if row['permission'] else ''}")
-        if row["warnings"]:
-            click.echo(f"  warning: {row['warnings']}")
+        click.echo(_describe(row))
+
+
+def _read_report(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CourseError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if len(data) > 5 * 2**20:
+        raise CourseError(f"{path}: is over 5 MiB; is it a permissions.csv?")
+    text = data.decode("utf-8-sig", "replace")
+    header = text.splitlines()[0] if text else ""
+    if "item" not in header.split(","):
+        raise CourseError(f"{path}: not a permissions.csv written by reader (no 'item' column)")
+    return text
+
+
+def _print_changes(lines: list[str], since: Path) -> None:
+    if not lines:
+        click.echo(f"no changes since {since.name}")
+    for line in lines:
+        click.echo(line)
+
+
+def _describe(row: dict[str, str]) -> str:
+    """A reading as the lecturer checks it: what, from where, how much, on what basis."""
+    where = row["reader_pages"]
+    pages = (f"reader {'pp.' if '-' in where else 'p.'} {where}" if where else
+             "reader pages: run 'reader build' first")
+    work = ", ".join(x for x in (row["author"], row["source_title"], row["edition"],
+                                 row["publisher"], row["year"]) if x)
+    if row["source_pages"]:
+        work += f", pp. {row['source_pages']}"
+    share = f" ({row['share']} of {row['work_pages']})" if row["share"] else ""
+    used = f"{row['pages_used']} pages{share}; " if row["pages_used"] else ""
+    lines = [f"{row['item']}: {row['title']}", f"  {work}",
+             f"  {used}{row['words']} words; {pages}",
+             f"  basis: {row['basis']}" + (f"; permission: {row['permission']}"
+                                            if row["permission"] else "")]
+    if row["warnings"]:
+        lines.append(f"  warning: {row['warnings']}")
+    return "\n".join(lines)
 
 
 @main.command()

@@ -154,7 +154,7 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
     """
     from .. import pdf
     from ..deck.join import render_deck
-    from .permissions import permissions_csv
+    from .permissions import permissions_csv, permissions_xlsx
 
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -192,6 +192,9 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
             lap("deck")
         result.outputs.append(staging.write("permissions.csv",
                                             permissions_csv(course, page_map).encode("utf-8")))
+        if course.excerpts:
+            result.outputs.append(staging.write("permissions.xlsx",
+                                                permissions_xlsx(course, page_map)))
         if signature is not None:
             staging.write(STAMP, _record(manifest, settings, signature, staging, result))
     return result
@@ -224,7 +227,7 @@ PAGE_TOKEN = re.compile(rb"\[\[reader-page:([A-Za-z0-9_-]+)\]\]")
 def finish_deck(data: bytes, page_map) -> bytes:  # noqa: ANN001
     """One pass over the joined package: real page numbers over the tokens, fixed
     timestamps, compression (see deck.join.normalise_zip)."""
-    from ..deck.join import normalise_zip
+    from ..core.zips import normalise_zip
 
     def fill(name: str, body: bytes) -> bytes:
         if page_map is not None and name.endswith(".xml") and b"[[reader-page:" in body:

@@ -12,71 +12,24 @@ claim the guideline measures.
 
 from __future__ import annotations
 
-import enum
-import re
-import unicodedata
+import datetime
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
-from .model import Excerpt
+from .licence import Basis, basis
+from .model import Excerpt, fold
 
 PROSE_WORD_LIMIT = 1000
 PER_AUTHOR = 2
 PER_WORK = 3
 PER_COURSE = 9
-
-
-class Basis(enum.Enum):
-    """On what grounds an excerpt is reproduced, read from its `permission:` text."""
-
-    PUBLIC_DOMAIN = "public domain"
-    OPEN_LICENCE = "open licence"
-    LIBRARY_LICENCE = "library licence"
-    PERMISSION = "permission"
-    FAIR_DEALING = "fair dealing / fair use"
-    UNSTATED = "not stated"
-
-    @property
-    def clears(self) -> bool:
-        """True when the item needs no guideline check: it is reproduced by right."""
-        return self not in (Basis.FAIR_DEALING, Basis.UNSTATED)
-
-
-# Checked in this order: "fair dealing" wins over a mention of a licence, and an explicit
-# grant wins over a mention of fair use ("permission granted; fair use not relied on" is rare).
-_BASES: tuple[tuple[Basis, re.Pattern[str]], ...] = (
-    (Basis.PUBLIC_DOMAIN, re.compile(r"\bpublic[- ]domain\b|\bCC0\b", re.I)),
-    (Basis.OPEN_LICENCE, re.compile(r"\bCC[- ]BY\b|creative commons|open (government )?licen[cs]e",
-                                    re.I)),
-    (Basis.FAIR_DEALING, re.compile(r"\bfair (dealing|use)\b", re.I)),
-    (Basis.LIBRARY_LICENCE, re.compile(r"\b(library|CLA|CCC|COPIBEC|access copyright|"
-                                       r"copyright clearance|licen[cs]e[ds]?)\b", re.I)),
-    (Basis.PERMISSION, re.compile(r"\b(permission|permitted|granted|courtesy of|reproduced by"
-                                  r" kind)\b", re.I)),
-)
-
-
-def basis(permission: str | None) -> Basis:
-    """The licence basis a lecturer's `permission:` text states."""
-    if not permission or not permission.strip():
-        return Basis.UNSTATED
-    for kind, pattern in _BASES:
-        if pattern.search(permission):
-            return kind
-    return Basis.PERMISSION  # a permission ID or a note of one ("Ref. 2027-114")
-
-
-def _key(text: str) -> str:
-    """Names compared as a reader would: case, accents, quotes and spacing aside."""
-    text = re.sub(r"[’'ʼ`]", "", text)       # "Stalin's" and "Stalin’s" are one word
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
-    return " ".join(re.findall(r"[a-z0-9]+", folded))
+SHARE_OF_WORK = 0.10     # of a work's pages, or one chapter, whichever the course uses
 
 
 def work_key(excerpt: Excerpt) -> tuple[str, str]:
-    """What "the same work" means everywhere: the same author and the same title."""
+    """What "the same work" means everywhere (Source.work)."""
     assert excerpt.source is not None
-    return _key(excerpt.source.author or excerpt.author or ""), _key(excerpt.source.title)
+    return excerpt.source.work
 
 
 @dataclass(frozen=True)
@@ -88,10 +41,17 @@ class Finding:
     group: bool   # about several excerpts together (reported at the manifest)
 
 
-def findings(excerpts: Sequence[Excerpt]) -> list[Finding]:
-    """Every guideline finding for these excerpts, in course order."""
-    uncleared = [e for e in excerpts if not basis(e.permission).clears]
-    found: list[Finding] = []
+def findings(excerpts: Sequence[Excerpt], today: datetime.date | None = None
+             ) -> list[Finding]:
+    """Every guideline finding for these excerpts, in course order; and permissions that
+    have expired (``today``: the date to judge by, today by default)."""
+    today = today or datetime.date.today()
+    found: list[Finding] = [
+        Finding(f"{e.label}: the permission {e.licence.reference or ''} expired on "
+                f"{e.licence.expires:%Y-%m-%d}; ask for it again".replace("  ", " "),
+                (e.anchor,), group=False)
+        for e in excerpts if e.licence is not None and e.licence.expired(today)]
+    uncleared = [e for e in excerpts if not licence_of(e).clears]
     for e in uncleared:
         if e.word_count > PROSE_WORD_LIMIT:
             found.append(Finding(f"{e.label} is {e.word_count:,} words, over the "
@@ -100,6 +60,7 @@ def findings(excerpts: Sequence[Excerpt]) -> list[Finding]:
     found.extend(_grouped(uncleared, _author_key, PER_AUTHOR, lambda e: f"by {e.author}"))
     found.extend(_grouped(uncleared, work_key, PER_WORK,
                           lambda e: f"from {e.source.title if e.source else '?'}"))
+    found.extend(_share_of_works(uncleared))
     if len(uncleared) > PER_COURSE:
         found.append(Finding(f"{len(uncleared)} excerpts rely on the guideline; it allows "
                              f"{PER_COURSE} in a course", tuple(e.anchor for e in uncleared),
@@ -107,8 +68,13 @@ def findings(excerpts: Sequence[Excerpt]) -> list[Finding]:
     return found
 
 
+def licence_of(excerpt: Excerpt) -> Basis:
+    """The basis an excerpt is reproduced on: stated, or read from its permission text."""
+    return excerpt.licence.basis if excerpt.licence else basis(excerpt.permission)
+
+
 def _author_key(excerpt: Excerpt) -> str | None:
-    return _key(excerpt.author) or None if excerpt.author else None
+    return fold(excerpt.author) or None if excerpt.author else None
 
 
 def _grouped(excerpts: list[Excerpt], key: Callable[[Excerpt], Hashable | None], limit: int,
@@ -123,6 +89,33 @@ def _grouped(excerpts: list[Excerpt], key: Callable[[Excerpt], Hashable | None],
                     f"({', '.join(e.label for e in group)}); the guideline allows {limit}",
                     tuple(e.anchor for e in group), group=True)
             for group in groups.values() if len(group) > limit]
+
+
+def _share_of_works(excerpts: list[Excerpt]) -> list[Finding]:
+    """More than a tenth of a work's pages, or more than one of its chapters."""
+    works: dict[tuple[str, str], list[Excerpt]] = {}
+    for e in excerpts:
+        works.setdefault(work_key(e), []).append(e)
+    found = []
+    for group in works.values():
+        title = group[0].source.title if group[0].source else "?"
+        labels = ", ".join(e.label for e in group)
+        total = next((e.source.work_pages for e in group if e.source and e.source.work_pages),
+                     None)
+        used = [e.pages_used for e in group]
+        if total and None not in used:
+            pages = sum(u for u in used if u is not None)
+            if pages > SHARE_OF_WORK * total:
+                found.append(Finding(
+                    f"{pages} pages of {title} ({labels}) are {pages / total:.0%} of its "
+                    f"{total} pages; the guideline allows {SHARE_OF_WORK:.0%}",
+                    tuple(e.anchor for e in group), group=len(group) > 1))
+        chapters = {fold(e.source.chapter) for e in group if e.source and e.source.chapter}
+        if len(chapters) > 1:
+            found.append(Finding(f"{len(chapters)} chapters of {title} ({labels}); the "
+                                 "guideline allows one", tuple(e.anchor for e in group),
+                                 group=True))
+    return found
 
 
 def notes_by_excerpt(excerpts: Sequence[Excerpt]) -> dict[str, list[str]]:

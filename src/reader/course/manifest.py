@@ -31,6 +31,13 @@ def _lang(value: Any) -> str:
     return result
 
 
+def count(value: Any) -> int:
+    """A number of people or copies: a whole number from 1 to 100,000."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+        raise Invalid(f"expected a whole number from 1 to 100,000, found {describe(value)}")
+    return value
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Invalid(f"expected true or false, found {describe(value)}")
@@ -51,6 +58,8 @@ COURSE_SCHEMA: dict[str, Field] = {
     "deck_template": Field(text),
     "pdf_variant": Field(choice(*PDF_VARIANTS)),
     "duplex": Field(_bool),
+    "enrolment": Field(count),
+    "copies": Field(count),
     "contents": Field(lambda v: v, required=True),
     "classes": Field(lambda v: v),
 }
@@ -61,6 +70,8 @@ CLASS_SCHEMA: dict[str, Field] = {
     "paper": COURSE_SCHEMA["paper"],
     "edition": COURSE_SCHEMA["edition"],
     "outputs": COURSE_SCHEMA["outputs"],
+    "enrolment": COURSE_SCHEMA["enrolment"],
+    "copies": COURSE_SCHEMA["copies"],
     "skip": Field(list_of(text)),
 }
 
@@ -103,6 +114,8 @@ class Settings:
     outputs: tuple[str, ...] = ("pdf", "pptx")
     pdf_variant: str | None = None
     duplex: bool = False
+    enrolment: int | None = None       # students in the class (the permissions report)
+    copies: int | None = None          # copies to print; default: the enrolment
     class_name: str | None = None
     skip: tuple[str, ...] = ()
 
@@ -187,7 +200,8 @@ def load_manifest(target: Path) -> Manifest:
     settings = Settings(
         title=clean["title"],
         **{k: clean[k] for k in ("subtitle", "course", "instructor", "term", "lang", "paper",
-                                 "edition", "pdf_variant", "duplex") if k in clean},
+                                 "edition", "pdf_variant", "duplex", "enrolment", "copies")
+           if k in clean},
         outputs=tuple(clean.get("outputs") or ("pdf", "pptx")),
     )
     return Manifest(root, path, settings, templates, deck_template, tuple(contents), classes)

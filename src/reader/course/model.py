@@ -8,12 +8,15 @@ and titles are decided here, once, so the reader and the deck always agree.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .licence import BASIS_NAMES, Licence, basis
 from .markdown import Document, has_image, parse_markdown_file, render_inline, typographic
 from ..errors import CourseError, Location, Problem, Problems
 from .manifest import ItemRef, Manifest, PartRef, Settings
@@ -35,30 +38,97 @@ def roman(number: int) -> str:
     return "".join(digits)
 
 
+def fold(text: str) -> str:
+    """Names compared as a reader would: case, accents, apostrophes, quotes and spacing
+    aside ("Stalin's Russia" = "STALIN’S  RUSSIA")."""
+    text = re.sub(r"[’'ʼ`]", "", text)
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+    return " ".join(re.findall(r"[a-z0-9]+", plain))
+
+
 @dataclass(frozen=True)
 class Source:
+    """A published work that readings are taken from, with what a copy centre asks."""
+
     author: str | None
     title: str
     publisher: str | None = None
     year: str | None = None
+    place: str | None = None
+    edition: str | None = None
+    isbn: str | None = None            # an ISBN or an ISSN, checked
+    chapter: str | None = None         # the chapter or article the pages belong to
+    work_pages: int | None = None      # pages in the whole work: the share used
+    rights_holder: str | None = None
+
+    @property
+    def work(self) -> tuple[str, str]:
+        """What "the same work" means everywhere: the same author and the same title."""
+        return fold(self.author or ""), fold(self.title)
+
+    def _imprint(self) -> str:
+        """'Oxford: Oxford University Press, 1978' (the parts that are known)."""
+        press = ": ".join(x for x in (self.place, self.publisher) if x)
+        return ", ".join(x for x in (press, self.year) if x)
 
     def citation_html(self) -> str:
-        """Bibliography form: Author. *Title*. Publisher, Year."""
+        """Bibliography form: Author. *Title*. Edition. Place: Publisher, Year."""
         from markupsafe import escape
 
         parts = []
         if self.author:
-            parts.append(f"{escape(self.author)}.")
-        parts.append(f"<cite>{escape(self.title)}</cite>.")
-        tail = ", ".join(x for x in (self.publisher, self.year) if x)
-        if tail:
-            parts.append(f"{escape(tail)}.")
+            parts.append(f"{escape(typographic(self.author))}.")
+        parts.append(f"<cite>{escape(typographic(self.title))}</cite>.")
+        if self.edition:
+            parts.append(f"{escape(self.edition)}.")
+        if self._imprint():
+            parts.append(f"{escape(self._imprint())}.")
         return " ".join(parts)
 
     def citation_text(self) -> str:
-        tail = ", ".join(x for x in (self.publisher, self.year) if x)
-        head = f"{self.author}. " if self.author else ""
-        return f"{head}{self.title}." + (f" {tail}." if tail else "")
+        head = f"{typographic(self.author)}. " if self.author else ""
+        tail = " ".join(f"{x}." for x in (self.edition, self._imprint()) if x)
+        return f"{head}{typographic(self.title)}." + (f" {tail}" if tail else "")
+
+
+def merged_source(sources: list[Source]) -> Source:
+    """One record of a work cited by several readings: each detail from the first reading
+    that gives it (one gives the ISBN, another the place)."""
+    values = {f.name: next((getattr(s, f.name) for s in sources if getattr(s, f.name)), None)
+              for f in fields(Source)}
+    values["title"] = sources[0].title
+    return Source(**values)
+
+
+def page_count(pages: str | None) -> int | None:
+    """How many pages "23-25, 27-30" names (7); None when it cannot be counted ("passim").
+
+    Roman folios count too ("xii-xiv, 3"). Bounded: a range may not run backwards or over
+    100,000 pages."""
+    if not pages:
+        return None
+    total = 0
+    for part in re.split(r"\s*[,;]\s*|\s+and\s+", pages.strip().removeprefix("pp.")
+                         .removeprefix("p.").strip()):
+        match = re.fullmatch(r"([0-9]+|[ivxlcdm]+)(?:\s*[-–]\s*([0-9]+|[ivxlcdm]+))?", part,
+                             re.I)
+        if not match:
+            return None
+        first, last = (_folio(v) for v in (match.group(1), match.group(2) or match.group(1)))
+        if first is None or last is None or not 0 < last - first + 1 <= 100_000:
+            return None
+        total += last - first + 1
+    return total or None
+
+
+def _folio(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+    digits = [values[c] for c in text.lower()]
+    number = sum(-d if n + 1 < len(digits) and d < digits[n + 1] else d
+                 for n, d in enumerate(digits))
+    return number if roman(number).lower() == text.lower() else None
 
 
 def pages_label(pages: str | None) -> str:
@@ -125,8 +195,14 @@ class Excerpt(Item):
     source: Source | None = None
     pages: str | None = None
     headnote: str | None = None
-    permission: str | None = None
+    permission: str | None = None            # as printed in the Sources list
+    licence: Licence | None = None           # the basis, reference and expiry behind it
     doc: Document | None = None
+
+    @property
+    def pages_used(self) -> int | None:
+        """Pages of the source this reading reproduces (from its page range)."""
+        return page_count(self.pages)
 
     @property
     def attribution(self) -> str:
@@ -280,32 +356,73 @@ class Course:
         return [i for i in self.items if isinstance(i, Excerpt)]
 
     def sources(self) -> list[SourceEntry]:
-        """Each source work once, in order of author and title."""
-        by_key: dict[Source, SourceEntry] = {}
+        """Each source work once (Source.work: the one rule for "the same work"), with every
+        reading taken from it, in order of author and title."""
+        works: dict[tuple[str, str], list[Excerpt]] = {}
         for excerpt in self.excerpts:
             assert excerpt.source is not None
-            entry = by_key.setdefault(excerpt.source, SourceEntry(excerpt.source, [], []))
-            entry.readings.append(excerpt)
-            if excerpt.permission and excerpt.permission not in entry.permissions:
-                entry.permissions.append(excerpt.permission)
+            works.setdefault(excerpt.source.work, []).append(excerpt)
+        entries = []
+        for readings in works.values():
+            source = merged_source([e.source for e in readings if e.source is not None])
+            permissions = list(dict.fromkeys(e.permission for e in readings if e.permission))
+            entries.append(SourceEntry(source, readings, permissions))
 
         def sort_key(e: SourceEntry) -> tuple:
             author = e.source.author or ""
             surname = author.split()[-1] if author else ""
-            return (surname.lower(), author.lower(), e.source.title.lower())
+            return (fold(surname), fold(author), fold(e.source.title))
 
-        return sorted(by_key.values(), key=sort_key)
+        return sorted(entries, key=sort_key)
 
 
 # --- building ----------------------------------------------------------------
 
 ESSAY_SCHEMA = {"title": Field(text, required=True), "author": Field(text),
                 "slides": Field(list_of(text))}
+def isbn(value: Any) -> str:
+    """An ISBN-10, ISBN-13 or ISSN with a correct check digit, as written."""
+    written = text(value)
+    digits = re.sub(r"[\s-]", "", written).upper()
+    if re.fullmatch(r"97[89]\d{10}", digits):
+        ok = sum(int(d) * (1 if n % 2 == 0 else 3) for n, d in enumerate(digits)) % 10 == 0
+    elif re.fullmatch(r"\d{9}[\dX]", digits):
+        ok = sum((10 - n) * (10 if d == "X" else int(d)) for n, d in enumerate(digits)) % 11 == 0
+    elif re.fullmatch(r"\d{7}[\dX]", digits):
+        ok = sum((8 - n) * (10 if d == "X" else int(d)) for n, d in enumerate(digits)) % 11 == 0
+    else:
+        raise Invalid(f"expected an ISBN (10 or 13 digits) or an ISSN (8), found {written!r}")
+    if not ok:
+        raise Invalid(f"{written!r} has a wrong check digit; copy the ISBN or ISSN again")
+    return written
+
+
+def pages_of_work(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+        raise Invalid(f"expected the number of pages of the whole work, found "
+                      f"{describe(value)}")
+    return value
+
+
+def expiry(value: Any) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    raise Invalid(f"expected a date written 2027-12-31, found {describe(value)}")
+
+
 SOURCE_SCHEMA = {"title": Field(text, required=True), "publisher": Field(text),
-                 "year": Field(text), "pages": Field(text), "author": Field(text)}
+                 "year": Field(text), "pages": Field(text), "author": Field(text),
+                 "place": Field(text), "edition": Field(text), "isbn": Field(isbn),
+                 "chapter": Field(text), "work_pages": Field(pages_of_work),
+                 "rights_holder": Field(text)}
+PERMISSION_SCHEMA = {"text": Field(text, required=True),
+                     "basis": Field(choice(*BASIS_NAMES)), "reference": Field(text),
+                     "expires": Field(expiry)}
 EXCERPT_SCHEMA = {"title": Field(text, required=True), "author": Field(text),
                   "source": Field(lambda v: v, required=True), "headnote": Field(text),
-                  "permission": Field(text), "pages": Field(text)}
+                  "permission": Field(lambda v: v), "pages": Field(text)}
 QUESTIONS_SCHEMA = {"title": Field(text, required=True),
                     "questions": Field(lambda v: v, required=True), "intro": Field(text)}
 QUESTION_SCHEMA = {"text": Field(text, required=True), "notes": Field(text)}
@@ -398,9 +515,10 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
         raw_source = doc.front["source"]
         pages = front.get("pages") or (isinstance(raw_source, dict) and raw_source.get("pages")
                                        and text(raw_source["pages"])) or None
+        permission, licence = _permission(doc.front, doc.front_src, problems)
         return Excerpt(title=front["title"], author=front.get("author") or source.author,
                        source=source, pages=pages, headnote=front.get("headnote"),
-                       permission=front.get("permission"), doc=doc, **common)
+                       permission=permission, licence=licence, doc=doc, **common)
     src = YamlSource(ref.path, root)
     data = src.load(raw)
     where = Location(ref.path, 1, 1, root)
@@ -429,8 +547,31 @@ def _source(data: YMap, front: dict, src: YamlSource, problems: Problems) -> Sou
                           where=src.value(data, "source"))
     if not clean or "title" not in clean:
         return None
-    return Source(clean.get("author") or front.get("author"), clean["title"],
-                  clean.get("publisher"), clean.get("year"))
+    details = {k: clean[k] for k in ("publisher", "year", "place", "edition", "isbn", "chapter",
+                                     "work_pages", "rights_holder") if k in clean}
+    return Source(clean.get("author") or front.get("author"), clean["title"], **details)
+
+
+def _permission(data: YMap, src: YamlSource, problems: Problems
+                ) -> tuple[str | None, Licence | None]:
+    """`permission:` as text (its basis read from it) or as {text, basis, reference,
+    expires}: the printed text, and the licence when one is stated."""
+    raw = data.get("permission")
+    if raw is None:
+        return None, None
+    where = src.value(data, "permission")
+    if not isinstance(raw, dict):
+        try:
+            return text(raw), None
+        except Invalid as exc:
+            problems.add(where, f"'permission': {exc}; write the text, or text: with basis:, "
+                                "reference:, expires:")
+            return None, None
+    clean = check_mapping(raw, PERMISSION_SCHEMA, src, problems, "'permission'", where)
+    if not clean or "text" not in clean:
+        return None, None
+    kind = BASIS_NAMES[clean["basis"]] if "basis" in clean else basis(clean["text"])
+    return clean["text"], Licence(kind, clean.get("reference"), clean.get("expires"))
 
 
 def _questions(data: Any, src: YamlSource, where: Location, problems: Problems,

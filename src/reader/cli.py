@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .build.progress import Progress
 from .errors import CourseError
 
 COURSE_ARG = click.argument("course", required=False, default=".",
@@ -120,9 +121,8 @@ def build(course: Path, class_name: str | None, all_classes: bool, edition: str 
     if class_name and all_classes:
         raise click.UsageError("give --class NAME or --all-classes, not both")
     started = time.perf_counter()
-    from .build.pipeline import Progress
 
-    report = TerminalProgress() if (sys.stderr.isatty() and not quiet) else Progress()
+    report: Progress = TerminalProgress() if (sys.stderr.isatty() and not quiet) else Progress()
     results = run_build(course, class_name=class_name, all_classes=all_classes,
                         edition=edition, strict=strict, tagged=tagged, force=force,
                         jobs=jobs, report=report)
@@ -151,7 +151,7 @@ def build(course: Path, class_name: str | None, all_classes: bool, edition: str 
         click.echo(f"done in {time.perf_counter() - started:.1f}s")
 
 
-class TerminalProgress:
+class TerminalProgress(Progress):
     """One updating line per stage on a terminal (stderr), nothing when piped."""
 
     def __init__(self) -> None:
@@ -311,11 +311,11 @@ def entry() -> None:
 
     for sig in stops:
         signal.signal(sig, leave)
+    code: str | int | None = 0
     try:
         main()
-        code: object = 0
     except SystemExit as exc:
-        code = exc.code
+        code = exc.code if isinstance(exc.code, (str, int)) or exc.code is None else 1
     signal.pthread_sigmask(signal.SIG_BLOCK, stops)
     pending = signal.sigpending() & stops
     sys.exit(128 + min(pending) if pending else code)

@@ -96,7 +96,7 @@ def permissions_xlsx(course: Course, page_map: PageMap | None) -> bytes:
 
     table = rows(course, page_map)
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     sheet.title = "Readings"
     sheet.append([heading for _, heading, _ in COLUMNS])
     numeric = {"pages_used", "work_pages", "words", "enrolment", "copies"}

@@ -13,6 +13,7 @@ from ..core.files import course_files
 from ..core.yamlsource import Invalid
 from ..errors import CourseError, Location, Problem
 from ..course.manifest import Manifest, Settings, load_manifest
+from .progress import Progress
 from .output import Staging, build_lock, check_out_dir, read_output, staged
 from ..course.theme import theme_for
 
@@ -20,16 +21,8 @@ if TYPE_CHECKING:  # the model (Markdown and all) and the renderers are imported
     from ..core.tasks import Runner              # build has work to do
     from ..course.model import Course
     from ..course.pagemap import PageMap
-
-class Progress:
-    """What a long build tells the user as it goes; silent by default (not a terminal)."""
-
-    def stage(self, message: str) -> None:
-        pass
-
-    def step(self, done: int, total: int, what: str) -> None:
-        pass
-
+    from ..core.store import CacheStats
+    from ..deck.join import DeckStats
 
 
 STAMP = ".reader-build.json"
@@ -120,9 +113,9 @@ class BuildResult:
     slides: int = 0
     warnings: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    page_map: object | None = None
-    cache: object | None = None
-    deck_cache: object | None = None
+    page_map: PageMap | None = None
+    cache: CacheStats | None = None
+    deck_cache: DeckStats | None = None
     skipped: bool = False
 
 

@@ -42,7 +42,10 @@ class YList(list):
         self.item_marks: list[yaml.Mark] = []
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: 5-10x faster
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml: 5-10x faster
+
+
+class _Loader(_BaseLoader):
     """SafeLoader (no arbitrary objects) that builds YMap/YList and spots duplicate keys."""
 
     def __init__(self, stream: str) -> None:
@@ -147,15 +150,19 @@ class YamlSource:
             return Location(self.path, None, None, self.root)
         return Location(self.path, mark.line + 1 + self.line_offset, mark.column + 1, self.root)
 
-    def key(self, mapping: YMap, key: Any) -> Location:
-        return self.at(mapping.key_marks.get(key, mapping.mark))
+    def key(self, mapping: dict[Any, Any], key: Any) -> Location:
+        """Where a key of a mapping read by this source stands (its mapping's start if the
+        mapping was not read from YAML)."""
+        marks = getattr(mapping, "key_marks", {})
+        return self.at(marks.get(key, getattr(mapping, "mark", None)))
 
-    def value(self, mapping: YMap, key: Any) -> Location:
-        return self.at(mapping.value_marks.get(key, mapping.mark))
+    def value(self, mapping: dict[Any, Any], key: Any) -> Location:
+        marks = getattr(mapping, "value_marks", {})
+        return self.at(marks.get(key, getattr(mapping, "mark", None)))
 
-    def item(self, seq: YList, index: int) -> Location:
-        marks = seq.item_marks
-        return self.at(marks[index] if index < len(marks) else seq.mark)
+    def item(self, seq: list[Any], index: int) -> Location:
+        marks = getattr(seq, "item_marks", [])
+        return self.at(marks[index] if index < len(marks) else getattr(seq, "mark", None))
 
     def load(self, text: str) -> Any:
         """Parse ``text``; a syntax error becomes a located CourseError."""

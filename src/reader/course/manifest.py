@@ -194,7 +194,7 @@ def load_manifest(target: Path) -> Manifest:
     assert clean is not None
     templates = _dir_option(clean, data, "templates", src, problems)
     deck_template = _deck_template(clean, data, src, problems)
-    contents = _contents(data, src, problems) if "contents" in data else ()
+    contents = _contents(data, src, problems) if "contents" in data else []
     classes = _classes(data, src, problems, contents) if "classes" in data else {}
     problems.raise_if_any()
     settings = Settings(

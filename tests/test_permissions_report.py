@@ -4,7 +4,6 @@ changed since last term."""
 from __future__ import annotations
 
 import csv
-import datetime
 
 import pytest
 

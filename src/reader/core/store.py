@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FORMAT = "chunk-v2"  # bump when what a chunk records changes
+FORMAT = "chunk-v3"  # bump when what a chunk records changes
 
 
 @dataclass

@@ -20,11 +20,13 @@ def make_fetcher(allowed: list[Path], root: Path):
 
     class ContainedFetcher(URLFetcher):
         refused: list[str] = []
+        loaded: dict[Path, None] = {}  # every file served: the fonts among them are originals
 
         def __init__(self) -> None:
             super().__init__(allowed_protocols={"file"}, allow_redirects=False,
                              fail_on_errors=True)
             self.refused = []
+            self.loaded = {}
 
         def fetch(self, url: str, headers: Any = None):  # noqa: ANN201
             parsed = urlparse(url)
@@ -37,7 +39,9 @@ def make_fetcher(allowed: list[Path], root: Path):
                 self.refused.append(url)
                 raise FatalURLFetchingError(f"refused to load {path}: it is outside the "
                                             "course folder")
-            return super().fetch(url, headers)
+            response = super().fetch(url, headers)
+            self.loaded[path] = None
+            return response
 
     return ContainedFetcher()
 
@@ -88,6 +92,12 @@ class Renderer:
 
     def options(self) -> dict[str, Any]:
         return pdf_options(self.course)
+
+    def font_records(self, pdf_data: bytes) -> list[dict]:
+        """Which font file each font program in ``pdf_data`` was cut from, proved."""
+        from .fonts import font_records
+
+        return font_records(pdf_data, self.fetcher.loaded)
 
 
 def pdf_options(course: Course) -> dict[str, Any]:
@@ -172,15 +182,20 @@ def anchors_by_page(document) -> dict[str, int]:
 WORKER: "Renderer | None" = None  # the renderer of a layout process (see layout.py)
 
 
-def render_chunk(html: str) -> tuple[bytes, int, dict]:
-    """In a worker (or in process): lay out and write one chunk."""
+def render_chunk(html: str) -> tuple[bytes, int, dict, list[dict]]:
+    """In a worker (or in process): lay out and write one chunk.
+
+    Returns its PDF, page count, anchors, and its fonts' proven originals (fonts.py):
+    what lets the assembly cut each face once from the original.
+    """
     assert WORKER is not None
     document = WORKER.layout(html)
     anchors: dict[str, tuple[int, float, float]] = {}
     for index, page in enumerate(document.pages):  # an element split over pages: its start
         for name, box in page.anchors.items():
             anchors.setdefault(name, (index, box[0], box[1]))
-    return document.write_pdf(**WORKER.options()), len(document.pages), anchors
+    data = document.write_pdf(**WORKER.options())
+    return data, len(document.pages), anchors, WORKER.font_records(data)
 
 
 def probe_geometry(renderer: Renderer, html: str):

@@ -57,7 +57,7 @@ class Layout:
         return probe_geometry(self.renderer(), html)
 
     def chunks(self, todo: list[str], jobs: int,
-               progress: Progress | None = None) -> list[tuple[bytes, int, dict]]:
+               progress: Progress | None = None) -> list[tuple[bytes, int, dict, list[dict]]]:
         """Lay out chunks: the first in this process, the rest in a fork pool if worth it.
 
         The first layout warms what every later one reuses (cffi's parsed C types,
@@ -91,11 +91,13 @@ class Layout:
 
         renderer = self.renderer()
         front = renderer.layout(html)
+        data = front.write_pdf(**renderer.options())
         meta = {"pages": len(front.pages),
                 "links": [[n, target, list(rect)] for n, target, rect in merged_links(front)],
                 "contents_page": next((n for n, p in enumerate(front.pages)
-                                       if "contents" in p.anchors), 1)}
-        return front.write_pdf(**renderer.options()), meta
+                                       if "contents" in p.anchors), 1),
+                "fonts": renderer.font_records(data)}
+        return data, meta
 
 
 class LayoutProcess:
@@ -155,7 +157,7 @@ class LayoutProcess:
         return self._call(("geometry", html))
 
     def chunks(self, todo: list[str], jobs: int,
-               progress: Progress | None = None) -> list[tuple[bytes, int, dict]]:
+               progress: Progress | None = None) -> list[tuple[bytes, int, dict, list[dict]]]:
         return self._call(("chunks", todo, jobs), progress)
 
     def front(self, html: str) -> tuple[bytes, dict]:

@@ -315,3 +315,36 @@ def test_a_program_that_does_not_match_its_original_is_left_as_written():
     assert records == []
     kept = out.pages[0].obj.Resources.Font.F1.DescendantFonts[0].FontDescriptor.FontFile2
     assert kept.read_bytes() == wrong
+
+
+# --- item 17: the warning when HarfBuzz's subsetter is missing ----------------------------------
+
+def test_missing_subsetter_is_said_once_per_build_with_the_fix(small_course, monkeypatch):
+    from reader.pdf import engine
+
+    data = yaml.safe_load((small_course.root / "course.yaml").read_text(encoding="utf-8"))
+    data["classes"] = {"monday": {"instructor": "B"}, "tuesday": {"instructor": "C"}}
+    small_course.manifest(data)
+    monkeypatch.setattr(engine, "harfbuzz_subsetter_available", lambda: False)
+    for args in ([], ["--all-classes"]):
+        result = run("build", str(small_course.root), "--force", *args)
+        assert result.exit_code == 0
+        assert result.output.count("HarfBuzz's subsetter") == 1, result.output
+        assert "apt install libharfbuzz-subset0" in result.output
+    monkeypatch.undo()
+    if engine.harfbuzz_subsetter_available():
+        assert "libharfbuzz-subset0" not in run("build", str(small_course.root),
+                                                "--force").output
+
+
+def test_subsetter_detection_fails_when_the_library_does_not_load(monkeypatch):
+    from reader.pdf import engine
+
+    monkeypatch.setattr(engine, "_SUBSETTER_NAMES", ("libreader-no-such-library.so.0",))
+    engine.harfbuzz_subsetter_available.cache_clear()
+    try:
+        assert engine.harfbuzz_subsetter_available() is False
+        assert "apt install libharfbuzz-subset0" in engine.subsetter_warning()
+    finally:
+        monkeypatch.undo()
+        engine.harfbuzz_subsetter_available.cache_clear()

@@ -314,12 +314,25 @@ def build(target: Path, *, class_name: str | None = None, all_classes: bool = Fa
             load_course(manifest, settings, strict)
         from .parallel import build_parallel
 
-        return build_parallel(manifest, settings_list, signatures, strict=strict)
-    settings, signature = settings_list[0], signatures[0]
-    with _early_layout(manifest, settings) as layout:
-        course = load_course(manifest, settings, strict)
-        return [build_variant(manifest, settings, strict=strict, report=report,
-                              signature=signature, course=course, layout=layout)]
+        results = build_parallel(manifest, settings_list, signatures, strict=strict)
+    else:
+        settings, signature = settings_list[0], signatures[0]
+        with _early_layout(manifest, settings) as layout:
+            course = load_course(manifest, settings, strict)
+            results = [build_variant(manifest, settings, strict=strict, report=report,
+                                     signature=signature, course=course, layout=layout)]
+    _warn_about_environment(results)
+    return results
+
+
+def _warn_about_environment(results: list[BuildResult]) -> None:
+    """What the machine lacks that makes the build slow: said once per build, not per
+    variant (the first result carries it)."""
+    from ..pdf.engine import subsetter_warning
+
+    message = subsetter_warning()
+    if message and results:
+        results[0].warnings.append(Problem(None, message))
 
 
 def _early_layout(manifest: Manifest, settings: Settings):  # noqa: ANN202

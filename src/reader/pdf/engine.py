@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from pathlib import Path
@@ -108,6 +109,41 @@ def pdf_options(course: Course) -> dict[str, Any]:
         if variant.startswith("pdf/ua"):
             opts["pdf_tags"] = True
     return opts
+
+
+SUBSETTER_MISSING = (
+    "fonts are being subset with fontTools, because HarfBuzz's subsetter (the system "
+    "library libharfbuzz-subset0, HarfBuzz 4.1 or later) is missing: laying out the reader "
+    "takes about 4 times longer. Install it: apt install libharfbuzz-subset0")
+
+_SUBSETTER_NAMES = ("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib",
+                    "libharfbuzz-subset-0.dll", "libharfbuzz-subset-0", "harfbuzz-subset")
+
+
+@functools.cache
+def harfbuzz_subsetter_available() -> bool:
+    """Whether WeasyPrint will subset fonts with HarfBuzz, by its own test: the library
+    libharfbuzz-subset loads (under one of the names WeasyPrint tries) and HarfBuzz is
+    4.1 or later. Otherwise it uses fontTools, which made a cold build of the sample
+    course 4.5 times slower (19 s against 4.3 s)."""
+    import ctypes
+
+    for name in _SUBSETTER_NAMES:
+        try:
+            library = ctypes.CDLL(name)
+        except OSError:
+            continue
+        try:  # dlsym on the handle searches libharfbuzz too, which it links
+            return hasattr(library, "hb_subset_or_fail") and \
+                bool(library.hb_version_atleast(4, 1, 0))
+        except AttributeError:
+            return False
+    return False
+
+
+def subsetter_warning() -> str | None:
+    """The one warning a build gives when WeasyPrint's fast font subsetting is missing."""
+    return None if harfbuzz_subsetter_available() else SUBSETTER_MISSING
 
 
 def import_weasyprint():  # noqa: ANN201

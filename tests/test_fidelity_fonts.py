@@ -270,18 +270,21 @@ def _outline(program: bytes, gid: int) -> list:
     return pen.value
 
 
-def _assemble(*chunks: bytes) -> tuple[pikepdf.Pdf, list[dict]]:
+def _assemble(*chunks: bytes, records: list | None = None) -> tuple[pikepdf.Pdf, list, dict]:
+    """Chunks joined, their fonts proven (or ``records`` given instead) and shared:
+    (the joined PDF, the records, what share_programs shared)."""
     from reader.pdf.fonts import font_records, share_programs
 
     out = pikepdf.new()
-    records = []
     sources = [pikepdf.open(io.BytesIO(data)) for data in chunks]
+    proven = []
     for data, source in zip(chunks, sources):
-        records += font_records(data, [BOLD])
+        proven += font_records(data, [BOLD])
         out.pages.extend(source.pages)
-    share_programs(out, records, [THEME_FONTS])
-    out.sources = sources  # the pages' objects are read from them until saved
-    return out, records
+    records = proven if records is None else records
+    shared = share_programs(out, records, [THEME_FONTS])
+    out.sources = sources  # the pages' objects are read from these until saved
+    return out, records, shared
 
 
 def test_a_glyph_one_chunk_did_not_ask_for_never_replaces_another_chunks_glyph():
@@ -293,7 +296,7 @@ def test_a_glyph_one_chunk_did_not_ask_for_never_replaces_another_chunks_glyph()
     # The first chunk holds a placeholder where "6" is: it drew only "5" and "i".
     without_six = _with_placeholder(subset_font(original, [five, _gid("i")]), six)
     assert _outline(without_six, six) == [("moveTo", ((0, 0),)), ("closePath", ())]
-    out, records = _assemble(_chunk(without_six, [five, _gid("i")]), _chunk(drawing_six, [six]))
+    out, records, _ = _assemble(_chunk(without_six, [five, _gid("i")]), _chunk(drawing_six, [six]))
     assert len(records) == 2, "both chunks' programs are proven cuts of Carlito-Bold"
     programs = {page.obj.Resources.Font.F1.DescendantFonts[0].FontDescriptor.FontFile2.objgen
                 for page in out.pages}
@@ -311,10 +314,27 @@ def test_a_program_that_does_not_match_its_original_is_left_as_written():
     original = BOLD.read_bytes()
     six = _gid("6")
     wrong = _with_placeholder(subset_font(original, [six]), six)   # "6" drawn as a dot
-    out, records = _assemble(_chunk(wrong, [six]))
+    out, records, shared = _assemble(_chunk(wrong, [six]))
+    assert shared == {}
     assert records == []
     kept = out.pages[0].obj.Resources.Font.F1.DescendantFonts[0].FontDescriptor.FontFile2
     assert kept.read_bytes() == wrong
+
+
+def test_records_from_a_damaged_cache_are_ignored():
+    from reader.pdf.fonts import font_records, subset_font
+
+    six = _gid("6")
+    chunk = _chunk(subset_font(BOLD.read_bytes(), [six]), [six])
+    (good,) = font_records(chunk, [BOLD])
+    assert _assemble(chunk, records=[good])[2], "the good record is used"
+    damaged = [{"program": 1}, "text", {"program": good["program"], "original": {}},
+               {**good, "gids": ["x"]}, {**good, "gids": [-1]},
+               {**good, "original": {"path": "/etc/hostname", "sha256": good["original"]
+                                     ["sha256"]}},
+               {**good, "original": {**good["original"], "sha256": "0" * 64}}]
+    for record in damaged:
+        assert _assemble(chunk, records=[record])[2] == {}, record
 
 
 # --- item 17: the warning when HarfBuzz's subsetter is missing ----------------------------------

@@ -8,7 +8,7 @@ position is added: the left-page shift of the mirrored margins, the running
 heads and folios ("furniture"), duplex blank pages, contents links, the
 outline, page labels (i, ii, 1, 2...) and metadata. Each face is embedded once,
 cut from its original file over the glyphs of every chunk (fonts.py), so the
-file is no larger than a single-document render.
+file stays close to a single-document render's size.
 """
 
 from __future__ import annotations

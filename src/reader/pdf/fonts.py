@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import stat
 import struct
 import sys
@@ -83,9 +84,9 @@ def _hb_face(data: bytes):  # noqa: ANN202
 
 def subset_key(original_sha: str, gids: Iterable[int], notdef: bool) -> str:
     """What a cut depends on: the original, the glyphs, and the subsetter's version."""
-    from importlib.metadata import version
+    import uharfbuzz
 
-    text = f"{original_sha}|{sorted(set(gids))}|{notdef}|uharfbuzz {version('uharfbuzz')}"
+    text = f"{original_sha}|{sorted(set(gids))}|{notdef}|uharfbuzz {uharfbuzz.__version__}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -431,23 +432,32 @@ def truetype_program(font: pikepdf.Dictionary) -> pikepdf.Stream | None:
     return program if isinstance(program, pikepdf.Stream) else None
 
 
+_W_TOKEN = re.compile(rb"\[|\]|[-+]?(?:\d+\.?\d*|\.\d+)")
+
+
 def widths(font: pikepdf.Dictionary) -> dict[int, float]:
-    """The font's /W array as glyph id -> width."""
+    """The font's /W array as glyph id -> width (read from its PDF text: reading a few
+    hundred numbers one pikepdf object at a time took a third of a millisecond)."""
     out: dict[int, float] = {}
-    w = font.DescendantFonts[0].get("/W", [])
+    array = font.DescendantFonts[0].get("/W")
+    if not isinstance(array, pikepdf.Array):
+        return out
+    tokens = _W_TOKEN.findall(array.unparse())[1:-1]   # inside the outer brackets
     index = 0
-    while index + 1 < len(w):
-        first, run = int(w[index]), w[index + 1]
-        if isinstance(run, pikepdf.Array):
-            for offset, width in enumerate(run):
+    while index + 1 < len(tokens):
+        first = int(float(tokens[index]))
+        if tokens[index + 1] == b"[":                  # "first [w1 w2 ...]"
+            end = tokens.index(b"]", index + 2)
+            for offset, width in enumerate(tokens[index + 2:end]):
                 out[first + offset] = float(width)
-            index += 2
-        else:  # the "first last width" form
-            if index + 2 >= len(w):
-                break
-            for gid in range(first, min(int(run), first + 0xFFFF) + 1):
-                out[gid] = float(w[index + 2])
+            index = end + 1
+        elif index + 2 < len(tokens):                   # "first last w"
+            last, width = int(float(tokens[index + 1])), float(tokens[index + 2])
+            for gid in range(first, min(last, first + 0xFFFF) + 1):
+                out[gid] = width
             index += 3
+        else:
+            break
     return out
 
 
@@ -478,7 +488,7 @@ def share_programs(pdf: pikepdf.Pdf, records: Iterable[dict], folders: list[Path
     original's sha256 -> glyphs that another user of the same file needs (the running
     heads). Returns original's sha256 -> (program, the Type0 fonts now using it).
     """
-    by_program = {r["program"]: r for r in records}
+    by_program = {r["program"]: r for r in records if _well_formed(r)}
     faces: dict[str, _Face] = {}
     hashes: dict[tuple[int, int], str] = {}
     for font in type0_fonts(pdf):
@@ -511,6 +521,17 @@ def share_programs(pdf: pikepdf.Pdf, records: Iterable[dict], folders: list[Path
             _retag(font, tag)
         out[face.original.sha256] = (stream, face.fonts)
     return out
+
+
+def _well_formed(record: object) -> bool:
+    """A record as ``font_records`` writes it (it comes back from the cache, a file)."""
+    try:
+        original = record["original"]  # type: ignore[index]
+        return isinstance(record["program"], str) and isinstance(original["path"], str) \
+            and isinstance(original["sha256"], str) and isinstance(record["gids"], list) \
+            and all(isinstance(g, int) and 0 <= g < 0x10000 for g in record["gids"])
+    except (KeyError, TypeError):
+        return False
 
 
 def _readable_original(original: Original, folders: list[Path]) -> bytes | None:
@@ -607,8 +628,6 @@ def _write_widths(font: pikepdf.Dictionary, all_widths: dict[int, float]) -> Non
 
 def _unicode_map(font: pikepdf.Dictionary) -> dict[int, str]:
     """The bfchar entries of the font's ToUnicode map (WeasyPrint writes only those)."""
-    import re
-
     stream = font.get("/ToUnicode")
     if not isinstance(stream, pikepdf.Stream):
         return {}

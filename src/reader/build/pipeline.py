@@ -263,9 +263,21 @@ def build(target: Path, *, class_name: str | None = None, all_classes: bool = Fa
         # The pool's fork server imports WeasyPrint while every variant is read and
         # checked: a broken class stops the build before anything is rendered.
         courses = [load_course(manifest, s, strict) for s in settings_list]
-        return [build_variant(manifest, settings, course, pool, report=report,
-                              signature=signature)
-                for settings, course, signature in zip(settings_list, courses, signatures)]
+        results = [build_variant(manifest, settings, course, pool, report=report,
+                                 signature=signature)
+                   for settings, course, signature in zip(settings_list, courses, signatures)]
+    _warn_about_environment(results)
+    return results
+
+
+def _warn_about_environment(results: list[BuildResult]) -> None:
+    """What the machine lacks that makes the build slow: said once per build, not per
+    variant (the first result carries it)."""
+    from ..pdf.engine import subsetter_warning
+
+    message = subsetter_warning()
+    if message and results:
+        results[0].warnings.append(Problem(None, message))
 
 
 def usable_cores() -> int:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FORMAT = "store-v3"  # bump when what an entry records changes
+FORMAT = "store-v4"  # bump when what an entry records changes
 
 
 @dataclass

@@ -6,25 +6,22 @@ they land; that is what lets them be cached and rendered in parallel. Here
 they are joined behind the front matter, and everything that does depend on
 position is added: the left-page shift of the mirrored margins, the running
 heads and folios ("furniture"), duplex blank pages, contents links, the
-outline, page labels (i, ii, 1, 2...) and metadata. Font subsets of the same
-face from different chunks are merged into one, so the file is no larger than
-a single-document render.
+outline, page labels (i, ii, 1, 2...) and metadata. Each face is embedded once,
+cut from its original file over the glyphs of every chunk (fonts.py), so the
+file stays close to a single-document render's size.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import logging
-import struct
-from itertools import compress
-from operator import ne
-from typing import Iterator, Protocol
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
 from fontTools.ttLib import TTFont
+
+from .fonts import FontCache, cached_subset, merge_font_dictionaries, share_programs, to_unicode
 
 PX = 0.75  # CSS px to PDF points
 
@@ -38,6 +35,7 @@ class ChunkPdf:
     pages: int
     anchors: dict[str, tuple[int, float, float]]  # name -> (page, x px, y px)
     head: str                   # right-page running head for its later pages
+    fonts: list[dict] = field(default_factory=list)  # its fonts' proven originals (fonts.py)
 
 
 @dataclass
@@ -75,10 +73,13 @@ def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks
              *, geometry: Geometry, furniture: Furniture, course_title: str,
              duplex_breaks: set[str], outline: list[Outline] | None = None,
              metadata: dict[str, str], lang: str,
-             font_cache: "FontCache | None" = None) -> tuple[bytes, dict[str, int]]:
+             font_cache: FontCache | None = None, front_fonts: list[dict] | None = None,
+             font_folders: list[Path] | None = None) -> tuple[bytes, dict[str, int]]:
     """Join front matter and chunks; return the PDF and each chunk's first folio.
 
-    ``font_cache`` (get/put by key) keeps merged font files between builds.
+    ``front_fonts`` and each chunk's ``fonts``: the proven originals of their font
+    programs; ``font_folders``: where those originals may be read (the course, the
+    theme). ``font_cache`` (get/put by key) keeps the cut fonts between builds.
     """
     out = pikepdf.Pdf.new()
     front = pikepdf.Pdf.open(io.BytesIO(front_pdf))
@@ -111,9 +112,14 @@ def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks
                 head = course_title if this_folio % 2 == 0 else chunk.head
             furniture_plan.append((index, this_folio, head))
         folio += chunk.pages
-    _merge_font_subsets(out, font_cache)
-    _merge_font_dictionaries(out)
-    _stamp(out, furniture_plan, geometry, furniture, font_cache)
+    stamp_font = _StampFont(furniture.font_path, {head for _, _, head in furniture_plan if head})
+    records = [*(front_fonts or []), *(r for chunk in chunks for r in chunk.fonts)]
+    stamp_original = stamp_font.original_sha256()
+    shared = share_programs(out, records, font_folders or [], font_cache,
+                            extra={stamp_original: stamp_font.glyph_ids()})
+    merge_font_dictionaries(out, shared)
+    program = shared.get(stamp_original, (None,))[0]
+    _stamp(out, furniture_plan, geometry, furniture, stamp_font, font_cache, program)
     _link_contents(out, front_links, anchor_pages, geometry)
     _outline(out, outline or [])
     _page_labels(out, front_count)
@@ -136,233 +142,6 @@ def _shift(page: pikepdf.Page, dx: float) -> None:
         if rect is not None:
             annot.Rect = pikepdf.Array([float(rect[0]) + dx, float(rect[1]),
                                         float(rect[2]) + dx, float(rect[3])])
-
-
-# --- fonts ------------------------------------------------------------------------------
-
-def _font_descriptors(pdf: pikepdf.Pdf):
-    for page in pdf.pages:
-        fonts = page.obj.get("/Resources", {}).get("/Font", {})
-        for _, font in fonts.items():
-            for descendant in font.get("/DescendantFonts", []):
-                descriptor = descendant.get("/FontDescriptor")
-                if descriptor is not None and "/FontFile2" in descriptor:
-                    yield str(font.get("/BaseFont", "")), descriptor
-
-
-class FontCache(Protocol):
-    def get(self, key: str) -> tuple[bytes, dict] | None: ...
-    def put(self, key: str, data: bytes, meta: dict) -> None: ...
-
-
-def _merge_font_subsets(pdf: pikepdf.Pdf, cache: FontCache | None = None) -> None:
-    """One font file per face: glyph-by-glyph union of each chunk's subset.
-
-    WeasyPrint subsets with retained glyph ids, so a glyph has the same id in
-    every subset of a face and the union is a valid subset for all of them.
-    The union is a function of the subsets, so it is cached by their hashes:
-    an edit that brings no new glyph reuses it.
-    """
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    groups: dict[str, list] = {}
-    for base_font, descriptor in _font_descriptors(pdf):
-        face = base_font.split("+", 1)[-1]
-        groups.setdefault(face, []).append(descriptor)
-    for face, descriptors in groups.items():
-        streams = {}
-        for d in descriptors:
-            streams.setdefault(d.FontFile2.objgen, d.FontFile2)
-        if len(streams) < 2:
-            continue
-        fonts = [s.read_bytes() for s in streams.values()]
-        key = hashlib.sha256("|".join([face] + [hashlib.sha256(f).hexdigest() for f in fonts])
-                             .encode()).hexdigest()
-        hit = cache.get(key) if cache is not None else None
-        if hit is not None:
-            merged = hit[0]
-        else:
-            try:
-                merged = _union_fonts(fonts)
-            except Exception:  # an unusual font: keep the subsets as they are
-                continue
-            if cache is not None:
-                cache.put(key, merged, {"pages": 1})
-        stream = pikepdf.Stream(pdf, merged)
-        stream.Length1 = len(merged)
-        for d in descriptors:
-            d.FontFile2 = stream
-
-
-def _merge_font_dictionaries(pdf: pikepdf.Pdf) -> None:
-    """One font dictionary per face: widths and Unicode maps of all chunks, united.
-
-    Each chunk brings its own Type0 font dictionary, width array and ToUnicode
-    map per face; for a reader of hundreds of items these add up. They agree on
-    every glyph they share (same face, same ids), so they can be merged.
-    """
-    import re
-
-    uses: dict[str, list[tuple[pikepdf.Dictionary, str, pikepdf.Object]]] = {}
-    for page in pdf.pages:
-        fonts = page.obj.get("/Resources", {}).get("/Font")
-        if fonts is None:
-            continue
-        for name, font in fonts.items():
-            if font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H" \
-                    or "/ToUnicode" not in font:
-                continue
-            face = str(font.get("/BaseFont", "")).split("+", 1)[-1]
-            uses.setdefault(face, []).append((fonts, name, font))
-    pair = re.compile(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]+)>")
-    for face, entries in uses.items():
-        distinct = {}
-        for _, _, font in entries:
-            distinct.setdefault(font.objgen, font)
-        if len(distinct) < 2:
-            continue
-        widths: dict[int, float] = {}
-        unicode: dict[int, bytes] = {}
-        for font in distinct.values():
-            w = font.DescendantFonts[0].get("/W", [])
-            index = 0
-            while index + 1 < len(w):
-                first, run = int(w[index]), w[index + 1]
-                if isinstance(run, pikepdf.Array):
-                    for offset, width in enumerate(run):
-                        widths.setdefault(first + offset, float(width))
-                    index += 2
-                else:  # the "first last width" form
-                    for gid in range(first, int(run) + 1):
-                        widths.setdefault(gid, float(w[index + 2]))
-                    index += 3
-            for gid, text in pair.findall(font.ToUnicode.read_bytes()):
-                unicode.setdefault(int(gid, 16), text)
-        canonical = next(iter(distinct.values()))
-        runs = pikepdf.Array()
-        previous = None
-        for gid in sorted(widths):
-            if previous is None or gid != previous + 1:
-                runs.append(gid)
-                runs.append(pikepdf.Array())
-            runs[-1].append(round(widths[gid], 3))
-            previous = gid
-        canonical.DescendantFonts[0].W = runs
-        canonical.ToUnicode = pikepdf.Stream(pdf, _to_unicode(
-            (gid, text.decode()) for gid, text in sorted(unicode.items())))
-        descriptor = canonical.DescendantFonts[0].FontDescriptor
-        boxes = [f.DescendantFonts[0].FontDescriptor.FontBBox for f in distinct.values()]
-        descriptor.FontBBox = pikepdf.Array([min(float(b[0]) for b in boxes),
-                                             min(float(b[1]) for b in boxes),
-                                             max(float(b[2]) for b in boxes),
-                                             max(float(b[3]) for b in boxes)])
-        for fonts, name, _ in entries:
-            fonts[name] = canonical
-
-
-def _to_unicode(pairs) -> bytes:  # noqa: ANN001
-    """A ToUnicode CMap from (glyph id, UTF-16BE hex) pairs: what makes text extractable."""
-    lines = [f"<{gid:04x}> <{hex_text}>" for gid, hex_text in pairs]
-    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
-            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-            "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
-            "1 begincodespacerange <0000> <ffff> endcodespacerange\n")
-    for start in range(0, len(lines), 100):
-        batch = lines[start:start + 100]
-        cmap += f"{len(batch)} beginbfchar\n" + "\n".join(batch) + "\nendbfchar\n"
-    cmap += "endcmap CMapName currentdict /CMap defineresource pop end end\n"
-    return cmap.encode()
-
-
-def _union_fonts(fonts: list[bytes]) -> bytes:
-    """Union of TrueType subsets by glyph id, working on the raw tables.
-
-    WeasyPrint subsets keep glyph ids, and composite glyphs refer to their
-    parts by id, so a glyph's bytes are valid in any subset of the same face:
-    the union takes, for each id, the first subset that has that glyph. No
-    glyph is decompiled, which keeps this cheap for hundreds of chunks.
-    """
-    from fontTools.ttLib.tables.DefaultTable import DefaultTable
-
-    parsed = [TTFont(io.BytesIO(data), lazy=True) for data in fonts]
-    if any("glyf" not in f.reader.keys() or "loca" not in f.reader.keys() for f in parsed):
-        raise ValueError("not a TrueType-outline font")
-    tables = [_GlyphTable(f) for f in parsed]
-    count = max(t.count for t in tables)
-    provider: list[_GlyphTable | None] = [None] * count   # the first subset with the glyph
-    for table in tables:
-        for gid in table.nonempty():
-            if provider[gid] is None:
-                provider[gid] = table
-    glyf = bytearray()
-    loca = [0]
-    metrics = []
-    for gid in range(count):
-        table = provider[gid]
-        if table is not None:
-            data = table.glyph(gid)
-        else:
-            data = b""
-            table = next(t for t in tables if gid < t.count)
-        glyf += data + b"\0" * (-len(data) % 4)
-        loca.append(len(glyf))
-        metrics.append(table.metric(gid))
-    base = parsed[0]
-    out = TTFont(sfntVersion=base.sfntVersion, recalcBBoxes=False, recalcTimestamp=False)
-    for tag in base.reader.keys():
-        if tag in ("GSUB", "GPOS", "GDEF", "DSIG", "hdmx", "LTSH", "VDMX", "kern"):
-            continue
-        table = DefaultTable(tag)
-        table.data = bytearray(base.reader[tag])
-        out.tables[tag] = table
-    out.tables["glyf"].data = bytes(glyf)
-    out.tables["loca"].data = struct.pack(f">{len(loca)}I", *loca)
-    head = out.tables["head"].data
-    head[50:52] = struct.pack(">h", 1)                  # long loca offsets
-    out.tables["maxp"].data[4:6] = struct.pack(">H", count)
-    out.tables["hhea"].data[34:36] = struct.pack(">H", count)
-    out.tables["hmtx"].data = b"".join(struct.pack(">Hh", a, l) for a, l in metrics)
-    if "post" in out.tables:                            # names no longer match: none
-        out.tables["post"].data = struct.pack(">I", 0x00030000) + \
-            bytes(out.tables["post"].data[4:32])
-    for tag in list(out.tables):
-        out.tables[tag].data = bytes(out.tables[tag].data)
-    buffer = io.BytesIO()
-    out.save(buffer, reorderTables=False)
-    return buffer.getvalue()
-
-
-class _GlyphTable:
-    """One subset's glyphs by id, read straight from its glyf, loca and hmtx tables."""
-
-    def __init__(self, font: TTFont):
-        self.count = struct.unpack(">H", font.reader["maxp"][4:6])[0]
-        long_offsets = struct.unpack(">h", font.reader["head"][50:52])[0] == 1
-        raw_loca = font.reader["loca"]
-        if long_offsets:
-            self.offsets = struct.unpack(f">{self.count + 1}I", raw_loca[: 4 * (self.count + 1)])
-            self.scale = 1
-        else:  # short offsets are stored halved; comparing them needs no doubling
-            self.offsets = struct.unpack(f">{self.count + 1}H", raw_loca[: 2 * (self.count + 1)])
-            self.scale = 2
-        self.glyf = font.reader["glyf"]
-        self.long_metrics = min(self.count, struct.unpack(">H", font.reader["hhea"][34:36])[0])
-        bearings_only = self.count - self.long_metrics
-        self.hmtx = struct.unpack(">" + "Hh" * self.long_metrics + "h" * bearings_only,
-                                  font.reader["hmtx"][: 4 * self.long_metrics + 2 * bearings_only])
-
-    def nonempty(self) -> Iterator[int]:
-        offsets = self.offsets
-        return compress(range(self.count), map(ne, offsets[1:], offsets[:-1]))
-
-    def glyph(self, gid: int) -> bytes:
-        return bytes(self.glyf[self.scale * self.offsets[gid]: self.scale * self.offsets[gid + 1]])
-
-    def metric(self, gid: int) -> tuple[int, int]:
-        """(advance width, left side bearing); past the long metrics the last advance repeats."""
-        if gid < self.long_metrics:
-            return self.hmtx[2 * gid], self.hmtx[2 * gid + 1]
-        advance = self.hmtx[2 * self.long_metrics - 2] if self.long_metrics else 0
-        return advance, self.hmtx[self.long_metrics + gid]
 
 
 # --- furniture: running heads and folios ---------------------------------------------------
@@ -395,35 +174,26 @@ class _StampFont:
     def encode(self, text: str) -> bytes:
         return "".join(f"{self.gids[c]:04x}" for c in text if c in self.gids).encode()
 
-    def subset(self, cache: "FontCache | None" = None) -> bytes:
+    def glyph_ids(self) -> set[int]:
+        return set(self.gids.values())
+
+    def original_sha256(self) -> str:
+        """What the chunks' proven originals are named by: the face can share their cut."""
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    def subset(self, cache: FontCache | None = None) -> bytes:
         """The face cut down to the furniture's glyphs (ids kept); cached by file and glyphs."""
-        gids = sorted(set(self.gids.values()))
-        source = self.path.read_bytes()
-        key = hashlib.sha256(source + f"|furniture|{gids}".encode()).hexdigest()
-        hit = cache.get(key) if cache is not None else None
-        if hit is not None:
-            return hit[0]
-        from fontTools import subset
+        return cached_subset(self.path.read_bytes(), self.glyph_ids(), True, cache)
 
-        options = subset.Options(retain_gids=True, hinting=False, notdef_outline=True,
-                                 name_IDs=["*"], drop_tables=["GSUB", "GPOS", "kern"])
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(gids=gids)
-        font = TTFont(io.BytesIO(source), recalcTimestamp=False, lazy=True)
-        for tag in ("GSUB", "GPOS", "GDEF", "kern"):  # unread, or the subsetter decodes them
-            if tag in font:
-                del font[tag]
-        subsetter.subset(font)
-        data = io.BytesIO()
-        font.save(data)
-        if cache is not None:
-            cache.put(key, data.getvalue(), {"pages": 1})
-        return data.getvalue()
-
-    def pdf_font(self, pdf: pikepdf.Pdf, cache: "FontCache | None" = None) -> pikepdf.Dictionary:
-        data = self.subset(cache)
-        file_stream = pikepdf.Stream(pdf, data)
-        file_stream.Length1 = len(data)
+    def pdf_font(self, pdf: pikepdf.Pdf, cache: FontCache | None = None,
+                 program: pikepdf.Stream | None = None) -> pikepdf.Dictionary:
+        """The Type0 font; ``program``: the face's embedded file when the chunks' text
+        already brought one (cut with the furniture's glyphs), else its own cut."""
+        if program is None:
+            data = self.subset(cache)
+            program = pikepdf.Stream(pdf, data)
+            program.Length1 = len(data)
+        file_stream = program
         scale = 1000 / self.upem
         widths = pikepdf.Array()
         for gid in sorted(set(self.gids.values())):
@@ -441,7 +211,7 @@ class _StampFont:
             Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=name,
             CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
             FontDescriptor=descriptor, W=widths, CIDToGIDMap=pikepdf.Name.Identity)
-        cmap = _to_unicode((gid, c.encode("utf-16-be").hex()) for c, gid in
+        cmap = to_unicode((gid, c.encode("utf-16-be").hex()) for c, gid in
                            sorted(self.gids.items(), key=lambda kv: kv[1]))
         return pikepdf.Dictionary(
             Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=name,
@@ -450,10 +220,9 @@ class _StampFont:
 
 
 def _stamp(pdf: pikepdf.Pdf, plan: list[tuple[int, int, str | None]], geometry: Geometry,
-           furniture: Furniture, cache: FontCache | None = None) -> None:
-    texts = {head for _, _, head in plan if head}
-    font = _StampFont(furniture.font_path, texts)
-    font_ref = pdf.make_indirect(font.pdf_font(pdf, cache))
+           furniture: Furniture, font: "_StampFont", cache: FontCache | None = None,
+           program: pikepdf.Stream | None = None) -> None:
+    font_ref = pdf.make_indirect(font.pdf_font(pdf, cache, program))
     for index, folio, head in plan:
         page = pdf.pages[index]
         left = folio % 2 == 0

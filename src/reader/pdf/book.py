@@ -152,7 +152,7 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
     chunks = body_chunks(course)
     htmls = [builder.render([c.section()], extra_css=extra) for c in chunks]
     keys = [hashlib.sha256((fingerprint + html).encode()).hexdigest() for html in htmls]
-    results: dict[str, tuple[bytes, int, dict]] = {}
+    results: dict[str, tuple[bytes, int, dict, list[dict]]] = {}
     missing = []
     for key in dict.fromkeys(keys):
         hit = cache.get(key)
@@ -161,7 +161,7 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
         else:
             data, meta = hit
             anchors = {k: tuple(v) for k, v in meta["anchors"].items()}
-            results[key] = (data, meta["pages"], anchors)
+            results[key] = (data, meta["pages"], anchors, meta.get("fonts", []))
             cache.stats.reused.append(key)
     html_by_key = dict(zip(keys, htmls))
     todo = [html_by_key[k] for k in missing]
@@ -170,9 +170,9 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
         for anchor, mark in placeholders.items():
             todo = [html.replace(mark, svgs[anchor]) for html in todo]
     rendered = layout.chunks(todo, progress) if todo else []
-    for key, (data, pages, anchors) in zip(missing, rendered):
-        results[key] = (data, pages, anchors)
-        cache.put(key, data, {"pages": pages, "anchors": anchors})
+    for key, (data, pages, anchors, fonts) in zip(missing, rendered):
+        results[key] = (data, pages, anchors, fonts)
+        cache.put(key, data, {"pages": pages, "anchors": anchors, "fonts": fonts})
         cache.stats.rendered.append(key)
     page_map, pieces, duplex = _place(course, chunks, keys, results)
     front_pdf, front_meta = _front_matter(layout, builder, cache_folder, fingerprint, page_map)
@@ -183,7 +183,7 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
 
 
 def _place(course: Course, chunks: list[Chunk], keys: list[str],
-           results: dict[str, tuple[bytes, int, dict]]):
+           results: dict[str, tuple[bytes, int, dict, list[dict]]]):
     """Page numbers, now that every chunk's length is known (duplex parts on odd pages)."""
     from .assemble import ChunkPdf
 
@@ -192,7 +192,7 @@ def _place(course: Course, chunks: list[Chunk], keys: list[str],
     folio = 1
     pieces = []
     for chunk, key in zip(chunks, keys):
-        data, pages, anchors = results[key]
+        data, pages, anchors, fonts = results[key]
         if chunk.key in duplex and folio % 2 == 0:
             folio += 1
         page_map.start[chunk.key] = folio
@@ -200,7 +200,7 @@ def _place(course: Course, chunks: list[Chunk], keys: list[str],
         folio += pages
         head = "Sources" if chunk.kind == "sources" else \
             (chunk.item.title_text if chunk.item else "")
-        pieces.append(ChunkPdf(chunk.key, data, pages, anchors, head))
+        pieces.append(ChunkPdf(chunk.key, data, pages, anchors, head, fonts))
     page_map.body_pages = folio - 1
     return page_map, pieces, duplex
 
@@ -218,7 +218,8 @@ def _front_matter(layout, builder: HtmlBuilder, folder: Path | None,  # noqa: AN
     key = hashlib.sha256((fingerprint + "|front|" + html).encode()).hexdigest()
     cache = ChunkCache(folder, "front")
     hit = cache.get(key)
-    if hit is not None and isinstance(hit[1].get("links"), list):
+    if hit is not None and isinstance(hit[1].get("links"), list) and \
+            isinstance(hit[1].get("fonts"), list):
         return hit
     data, meta = layout.front(html)
     cache.put(key, data, meta)
@@ -247,7 +248,8 @@ def _assemble(course: Course, theme: Theme, front_pdf: bytes, front_meta: dict, 
                   "Creator": "reader", "Producer": f"reader {__version__} (WeasyPrint "
                                                     f"{version('weasyprint')}, pikepdf)",
                   **_dates()},
-        lang=settings.lang, font_cache=fonts)
+        lang=settings.lang, font_cache=fonts, front_fonts=front_meta.get("fonts", []),
+        font_folders=[course.root, theme.builtin])
     return data
 
 

@@ -53,7 +53,7 @@ def task_probe(spec: EngineSpec, html: str) -> Any:
     return probe_geometry(renderer_for(spec), html)
 
 
-def task_chunk(spec: EngineSpec, html: str) -> tuple[bytes, int, dict]:
+def task_chunk(spec: EngineSpec, html: str) -> tuple[bytes, int, dict, list[dict]]:
     from . import engine
 
     engine.WORKER = renderer_for(spec)
@@ -66,11 +66,13 @@ def task_front(spec: EngineSpec, html: str) -> tuple[bytes, dict]:
 
     renderer = renderer_for(spec)
     front = renderer.layout(html)
+    data = front.write_pdf(**renderer.options())
     meta = {"pages": len(front.pages),
             "links": [[n, target, list(rect)] for n, target, rect in merged_links(front)],
             "contents_page": next((n for n, p in enumerate(front.pages)
-                                   if "contents" in p.anchors), 1)}
-    return front.write_pdf(**renderer.options()), meta
+                                   if "contents" in p.anchors), 1),
+            "fonts": renderer.font_records(data)}
+    return data, meta
 
 
 def task_document(spec: EngineSpec, html: str, metadata: dict[str, Any]
@@ -96,7 +98,7 @@ class Layout:
         return self.runner.submit(task_probe, self.spec, html, priority=LAYOUT_FIRST).result()
 
     def chunks(self, todo: list[str], progress: Progress | None = None
-               ) -> list[tuple[bytes, int, dict]]:
+               ) -> list[tuple[bytes, int, dict, list[dict]]]:
         report = (lambda done, total: progress(done, total, "items laid out")) \
             if progress else None
         return self.runner.map(task_chunk, [(self.spec, html) for html in todo],

@@ -98,3 +98,28 @@ def test_deck_built_alongside_the_reader_has_its_page_numbers(small_course):
                 seen += 1
         assert "[[reader-page" not in slide.notes_slide.notes_text_frame.text
     assert seen >= 8
+
+
+def test_several_courses_build_through_one_pool_and_a_broken_one_is_skipped(tmp_path):
+    """A department's batch: `reader build 'courses/*'` builds every course; one with a
+    problem is reported with its file and line, the others are built, and the exit is 1."""
+    from conftest import Course, run
+
+    courses = tmp_path / "courses"
+    for name in ("hist101", "hist102", "hist103"):
+        course = Course(courses / name)
+        course.root.mkdir(parents=True)
+        course.write("a.md", essay(f"Essay of {name}", "A paragraph."))
+        course.manifest({"title": f"Course {name}", "contents": [{"essay": "a.md"}]})
+    (courses / "hist102" / "course.yaml").write_text("title: Broken\ncontents:\n  - essay: "
+                                                     "missing.md\n")
+    result = run("build", str(courses / "*"))
+    assert result.exit_code == 1
+    assert "hist102/course.yaml:3:" in result.stderr.replace("\\", "/") or \
+        "course.yaml:3:" in result.stderr
+    assert "1 course of 3 not built" in result.stderr
+    for name in ("hist101", "hist103"):
+        assert (courses / name / "dist" / "reader.pdf").is_file()
+    assert not (courses / "hist102" / "dist").exists()
+    again = run("build", str(courses / "hist101"), str(courses / "hist103"))
+    assert again.exit_code == 0 and again.output.count("is up to date") == 2

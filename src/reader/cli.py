@@ -12,6 +12,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -98,7 +99,7 @@ def quiet_library_warnings() -> None:
 
 
 @main.command()
-@COURSE_ARG
+@click.argument("courses", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--class", "class_name", metavar="NAME", help="Build one class variant into "
               "dist/NAME/.")
 @click.option("--all-classes", is_flag=True, help="Build the base course and every class.")
@@ -112,20 +113,69 @@ def quiet_library_warnings() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Print per-stage timings and the cache's "
               "counts.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
-def build(course: Path, class_name: str | None, all_classes: bool, edition: str | None,
-          strict: bool, tagged: bool, force: bool, jobs: int | None, verbose: bool,
-          quiet: bool) -> None:
-    """Render dist/reader.pdf and dist/deck.pptx from COURSE (a folder or course.yaml)."""
+def build(courses: tuple[Path, ...], class_name: str | None, all_classes: bool,
+          edition: str | None, strict: bool, tagged: bool, force: bool, jobs: int | None,
+          verbose: bool, quiet: bool) -> None:
+    """Render dist/reader.pdf, dist/deck.pptx and the permissions report from COURSES
+    (course folders or their course.yaml; default: this folder). Several courses (or a
+    quoted glob such as 'courses/*') are built one after another through one pool of
+    worker processes; a course with a problem is reported and the others are built."""
     from .build.pipeline import build as run_build
+    from .build.pipeline import build_many
 
     if class_name and all_classes:
         raise click.UsageError("give --class NAME or --all-classes, not both")
     started = time.perf_counter()
+    targets = expand_courses(courses)
+    options: dict[str, Any] = dict(class_name=class_name, all_classes=all_classes,
+                                   edition=edition, strict=strict, tagged=tagged)
+    terminal = sys.stderr.isatty() and not quiet
+    if len(targets) == 1:
+        report: Progress = TerminalProgress() if terminal else Progress()
+        results = run_build(targets[0], force=force, jobs=jobs, report=report, **options)
+        _report(results, verbose, quiet)
+    else:
+        outcomes = build_many(targets, force=force, jobs=jobs, report=lambda target: (
+            TerminalProgress(f"{_short(target)}: ") if terminal else Progress()), **options)
+        failed = 0
+        for outcome in outcomes:
+            if not quiet:
+                click.echo(f"{_short(outcome.target)}:")
+            if outcome.error is not None:
+                failed += 1
+                for problem in outcome.error.problems:
+                    click.echo(f"error: {problem}", err=True)
+                click.echo(f"{_short(outcome.target)}: not built; its dist/ was left as it "
+                           "was", err=True)
+            _report(outcome.results, verbose, quiet)
+        if failed:
+            click.echo(f"{plural(failed, 'course')} of {len(targets)} not built", err=True)
+            sys.exit(1)
+    if not quiet:
+        click.echo(f"done in {time.perf_counter() - started:.1f}s")
 
-    report: Progress = TerminalProgress() if (sys.stderr.isatty() and not quiet) else Progress()
-    results = run_build(course, class_name=class_name, all_classes=all_classes,
-                        edition=edition, strict=strict, tagged=tagged, force=force,
-                        jobs=jobs, report=report)
+
+def expand_courses(courses: tuple[Path, ...]) -> list[Path]:
+    """The courses named on the command line: '.' by default; a pattern the shell did not
+    expand ('courses/*') is expanded here, to the folders that hold a course.yaml."""
+    import glob
+
+    targets: list[Path] = []
+    for course in courses or (Path("."),):
+        text = str(course)
+        if not course.exists() and glob.has_magic(text):
+            matches = sorted(Path(m) for m in glob.glob(text))
+            found = [m for m in matches if (m / "course.yaml").is_file() or
+                     (m / "course.yml").is_file() or m.name in ("course.yaml", "course.yml")]
+            if not found:
+                raise CourseError(f"{text}: no course folder matches this pattern")
+            targets.extend(found)
+        else:
+            targets.append(course)
+    return targets
+
+
+def _report(results: list, verbose: bool, quiet: bool) -> None:  # noqa: ANN001
     for result in results:
         if result.skipped:
             if not quiet:
@@ -147,23 +197,24 @@ def build(course: Path, class_name: str | None, all_classes: bool, edition: str 
                 deck = result.deck_cache
                 click.echo(f"  slides: {len(deck.built)} items' slides made, {len(deck.reused)} "
                            f"reused, {len(deck.discarded)} discarded from the cache")
-    if not quiet:
-        click.echo(f"done in {time.perf_counter() - started:.1f}s")
 
 
 class TerminalProgress(Progress):
-    """One updating line per stage on a terminal (stderr), nothing when piped."""
+    """One updating line per stage on a terminal (stderr), nothing when piped; ``label``
+    names the course when several are built."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "") -> None:
         self.started = time.perf_counter()
         self.open = False
+        self.label = label
 
     def stage(self, message: str) -> None:
         self._end_line()
-        click.echo(f"  {message} ({time.perf_counter() - self.started:.1f}s)", err=True)
+        click.echo(f"  {self.label}{message} ({time.perf_counter() - self.started:.1f}s)",
+                   err=True)
 
     def step(self, done: int, total: int, what: str) -> None:
-        click.echo(f"\r  {done}/{total} {what}", err=True, nl=False)
+        click.echo(f"\r  {self.label}{done}/{total} {what}", err=True, nl=False)
         self.open = done < total
         if not self.open:
             click.echo("", err=True)

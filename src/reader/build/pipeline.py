@@ -7,7 +7,8 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ..core.files import course_files
 from ..core.yamlsource import Invalid
@@ -240,11 +241,29 @@ def variants(manifest: Manifest, class_name: str | None, all_classes: bool,
     return [manifest.variant(name, edition) for name in names]
 
 
-def build(target: Path, *, class_name: str | None = None, all_classes: bool = False,
-          edition: str | None = None, strict: bool = False, tagged: bool = False,
-          force: bool = False, jobs: int | None = None,
-          report: Progress | None = None) -> list[BuildResult]:
-    """Build one variant of a course, or all of them: a straight line of public calls."""
+@dataclass
+class Plan:
+    """One course's build: what to make (its variants) and whether anything changed."""
+
+    manifest: Manifest
+    settings: list[Settings]
+    signatures: list[str]
+    strict: bool
+
+    @property
+    def out_dirs(self) -> list[Path]:
+        return [out_dir_for(self.manifest, s) for s in self.settings]
+
+    def up_to_date(self) -> bool:
+        return all(up_to_date(d, sig) for d, sig in zip(self.out_dirs, self.signatures))
+
+    def skipped(self) -> list[BuildResult]:
+        return [BuildResult(d, skipped=True) for d in self.out_dirs]
+
+
+def plan(target: Path, *, class_name: str | None = None, all_classes: bool = False,
+         edition: str | None = None, strict: bool = False, tagged: bool = False) -> Plan:
+    """Read a course's manifest and decide its variants: cheap, no rendering."""
     manifest = load_manifest(target)
     settings_list = variants(manifest, class_name, all_classes, edition)
     if tagged:
@@ -254,20 +273,77 @@ def build(target: Path, *, class_name: str | None = None, all_classes: bool = Fa
     for settings in settings_list:
         check_out_dir(manifest.root, out_dir_for(manifest, settings))
     signatures = [input_signature(manifest, s, f"strict={strict}") for s in settings_list]
-    if not force and all(up_to_date(out_dir_for(manifest, s), sig)
-                         for s, sig in zip(settings_list, signatures)):
-        return [BuildResult(out_dir_for(manifest, s), skipped=True) for s in settings_list]
+    return Plan(manifest, settings_list, signatures, strict)
+
+
+def run(plan: Plan, runner: Runner, report: Progress | None = None) -> list[BuildResult]:
+    """Build a planned course's variants with the given workers.
+
+    Every variant is read and checked before any is rendered: a broken class stops the
+    course before anything is written.
+    """
+    courses = [load_course(plan.manifest, s, plan.strict) for s in plan.settings]
+    return [build_variant(plan.manifest, settings, course, runner, report=report,
+                          signature=signature)
+            for settings, course, signature in zip(plan.settings, courses, plan.signatures)]
+
+
+def build(target: Path, *, class_name: str | None = None, all_classes: bool = False,
+          edition: str | None = None, strict: bool = False, tagged: bool = False,
+          force: bool = False, jobs: int | None = None,
+          report: Progress | None = None) -> list[BuildResult]:
+    """Build one variant of a course, or all of them: a straight line of public calls."""
+    course = plan(target, class_name=class_name, all_classes=all_classes, edition=edition,
+                  strict=strict, tagged=tagged)
+    if not force and course.up_to_date():
+        return course.skipped()
     from .workers import Pool
 
-    with Pool(jobs or usable_cores()) as pool:
-        # The pool's fork server imports WeasyPrint while every variant is read and
-        # checked: a broken class stops the build before anything is rendered.
-        courses = [load_course(manifest, s, strict) for s in settings_list]
-        results = [build_variant(manifest, settings, course, pool, report=report,
-                                 signature=signature)
-                   for settings, course, signature in zip(settings_list, courses, signatures)]
+    with Pool(jobs or usable_cores()) as pool:   # its fork server warms up meanwhile
+        results = run(course, pool, report)
     _warn_about_environment(results)
     return results
+
+
+@dataclass
+class Outcome:
+    """What became of one course of a batch: its results, or the problems that stopped it."""
+
+    target: Path
+    results: list[BuildResult] = field(default_factory=list)
+    error: CourseError | None = None
+
+
+def build_many(targets: list[Path], *, force: bool = False, jobs: int | None = None,
+               report: Callable[[Path], Progress] | None = None, **options: Any
+               ) -> list[Outcome]:
+    """Build several courses (a department's, at the start of term) through one pool of
+    workers. A course with a problem is reported and skipped; the others are built."""
+    outcomes = [Outcome(target) for target in targets]
+    plans: list[tuple[Outcome, Plan]] = []
+    for outcome in outcomes:
+        try:
+            course = plan(outcome.target, **options)
+        except CourseError as exc:
+            outcome.error = exc
+            continue
+        if not force and course.up_to_date():
+            outcome.results = course.skipped()
+        else:
+            plans.append((outcome, course))
+    if plans:
+        from .workers import Pool
+
+        with Pool(jobs or usable_cores()) as pool:
+            for outcome, course in plans:
+                try:
+                    outcome.results = run(course, pool, report(outcome.target)
+                                          if report else None)
+                except CourseError as exc:
+                    outcome.error = exc
+    results = [r for o in outcomes for r in o.results if not r.skipped]
+    _warn_about_environment(results)
+    return outcomes
 
 
 def _warn_about_environment(results: list[BuildResult]) -> None:

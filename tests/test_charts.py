@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import Course, essay, pdf_outline, run
 
 LONG_NAMES = ["Upper middle income countries", "Lower middle income countries",
@@ -84,7 +83,7 @@ def _write(course: Course, case: Case) -> None:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, dict[str, int]]:  # noqa: ANN001
+def built(tmp_path_factory) -> tuple[Path, dict[str, int]]:
     """One course, one table (and chart) per case; the page each chart ends on."""
     course = Course(tmp_path_factory.mktemp("charts") / "course")
     course.write("e.md", essay("Introduction"))
@@ -118,7 +117,7 @@ class Run:
     top: float
     bottom: float
 
-    def overlaps(self, other: "Run") -> bool:
+    def overlaps(self, other: Run) -> bool:
         return min(self.x1, other.x1) - max(self.x0, other.x0) > 0.1 and \
             min(self.bottom, other.bottom) - max(self.top, other.top) > 0.1
 
@@ -202,7 +201,7 @@ def thinning_is_deliberate(labelled: list[int], count: int) -> str | None:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_chart_labels_never_overlap(built, case: Case) -> None:
     pdf, pages = built
-    runs, (width, height) = chart_runs(pdf, pages[case.name], f"marker {case.name}")
+    runs, (width, _height) = chart_runs(pdf, pages[case.name], f"marker {case.name}")
     assert runs, "no chart text found"
     touching = [(a.text, b.text) for n, a in enumerate(runs) for b in runs[n + 1:]
                 if a.overlaps(b)]
@@ -219,6 +218,15 @@ def test_chart_labels_never_overlap(built, case: Case) -> None:
     assert not strays, f"text that is neither a label, a value nor the legend: {strays}"
     # The chart fits the text block (22 mm top, 24 mm bottom, 18 mm sides at least).
     assert all(r.x0 >= 18 / 25.4 * 72 - 1 and r.x1 <= width - 18 / 25.4 * 72 + 1 for r in runs)
+
+
+def test_every_chart_fits_the_text_block(built) -> None:
+    """The tallest (80 horizontal bars) and widest charts stay inside the page's text block,
+    as the independent verifier reads it."""
+    from verify import outside_text_block, reader_regions
+
+    pdf, _ = built
+    assert outside_text_block(pdf, reader_regions()) == []
 
 
 def test_many_years_are_thinned_to_round_steps_not_dropped(built) -> None:
@@ -261,7 +269,7 @@ def test_value_axis_reads_like_the_table(built) -> None:
 
 # --- the decision, as pure functions ---------------------------------------------------
 
-def _measure():  # noqa: ANN202
+def _measure():
     """Every character 5 pt wide, lines 10 pt high: easy to reason about."""
     from reader.pdf.charts import Measure
 
@@ -280,7 +288,7 @@ def test_thinning_steps_are_round_and_end_with_first_and_last() -> None:
 def test_labelled_keeps_first_and_last_and_gives_way_before_the_last() -> None:
     from reader.pdf.charts import labelled
 
-    always = lambda a, b: True  # noqa: E731
+    always = lambda a, b: True
     assert labelled(12, 5, always) == [0, 5, 10, 11]
     # 11 touches 10 (one slot apart) but not 5: the regular label at 10 gives way.
     assert labelled(12, 5, lambda a, b: b - a >= 2) == [0, 5, 11]
@@ -390,7 +398,7 @@ def test_matplotlib_is_imported_only_when_a_chart_is_drawn(tmp_path: Path) -> No
     code = ("import sys; from reader.cli import main; from click.testing import CliRunner; "
             f"r = CliRunner().invoke(main, ['build', {str(course.root)!r}]); "
             "assert r.exit_code == 0, r.output; print('matplotlib' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
                          env={**__import__("os").environ,
                               "PYTHONPATH": str(Path(__file__).parent.parent / "src")})
     assert out.stdout.strip() == "False", out.stdout + out.stderr

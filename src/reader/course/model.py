@@ -644,6 +644,7 @@ def _table(data: Any, src: YamlSource, where: Location, problems: Problems, comm
         columns, rows, data_path, lines = _csv(data, clean["data"], src, problems, root)
 
         def cell(row: int, col: int) -> Location:
+            assert data_path is not None      # a chart is read only from a table that loaded
             return Location(data_path, lines[row], None, root)
     elif "columns" in data and "rows" in data:
         columns, rows = _inline_rows(data, src, problems)

@@ -27,10 +27,12 @@ planned, the plan is made again with the measured axis (a bounded number of time
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, cast
 
 from ..course.model import Table
 from ..course.theme import Theme
@@ -138,7 +140,7 @@ def _longest_prefix(word: str, width: float, measure: Measure) -> int:
     return lo
 
 
-class Wrapped:
+class Wrapped(Sequence[str]):
     """Labels wrapped on demand: thinning a few thousand categories measures only the
     labels it looks at (a measurement costs about a millisecond)."""
 
@@ -149,7 +151,7 @@ class Wrapped:
     def __len__(self) -> int:
         return len(self._names)
 
-    def __getitem__(self, index: int) -> str:
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]  # no slices here
         if index not in self._done:
             self._done[index] = wrap(self._names[index], self._width, self._lines,
                                      self._measure)[0]
@@ -180,7 +182,7 @@ def labelled(count: int, step: int, clear: Callable[[int, int], bool]) -> list[i
         if len(shown) > 1 and not clear(shown[-1], count - 1):
             shown.pop()
         shown.append(count - 1)
-    for a, b in zip(shown, shown[1:]):
+    for a, b in itertools.pairwise(shown):
         if not clear(a, b):
             return None
     return shown
@@ -213,8 +215,8 @@ def plan_labels(names: Sequence[str], *, bars: bool, words: bool, measure: Measu
             return LabelPlan(False, tuple(names), 1, height)
         if slot - GAP_PT >= 3 * FONT_PT and \
                 all(wrap(n, slot - GAP_PT, MAX_LINES, measure)[1] for n in names):
-            texts = Wrapped(names, slot - GAP_PT, MAX_LINES, measure)
-            return LabelPlan(False, tuple(texts[i] for i in range(count)), 1, height)
+            wrapped = Wrapped(names, slot - GAP_PT, MAX_LINES, measure)
+            return LabelPlan(False, tuple(wrapped), 1, height)
     side = SIDE_LABEL_SHARE * WIDTH_IN * 72
     room = MAX_HEIGHT_IN * 72 - spare_pt       # the longest the side axis may be
     if bars and words:
@@ -223,7 +225,7 @@ def plan_labels(names: Sequence[str], *, bars: bool, words: bool, measure: Measu
                 texts = [wrap(n, side, lines, measure)[0] for n in names]
                 heights = [measure.block(t)[1] for t in texts]
                 need = max([heights[0]] + [(a + b) / 2 + GAP_PT
-                                           for a, b in zip(heights, heights[1:])])
+                                           for a, b in itertools.pairwise(heights)])
                 if count * need <= room:
                     pitch = max(need, min(BAR_PITCH_PT, room / count))
                     return LabelPlan(True, tuple(texts), 1,
@@ -286,7 +288,7 @@ class ChartData:
     series: tuple[tuple[str, tuple[float, ...]], ...]
 
     @classmethod
-    def of(cls, table: Table) -> "ChartData":
+    def of(cls, table: Table) -> ChartData:
         assert table.chart is not None
         chart = table.chart
         x = table.columns.index(chart.x)
@@ -333,7 +335,7 @@ def chart_svg(table: Table, theme: Theme) -> str:
         "axes.unicode_minus": True,
     }
     data = ChartData.of(table)
-    with matplotlib.rc_context(style), warnings.catch_warnings():
+    with matplotlib.rc_context(cast(Any, style)), warnings.catch_warnings():
         warnings.simplefilter("ignore")      # tight_layout's and numpy's notes are not news
         fig = _laid_out(data, theme.series_colours(), colours)
         svg = _svg(fig)
@@ -344,7 +346,7 @@ def chart_svg(table: Table, theme: Theme) -> str:
                   count=1)
 
 
-def _laid_out(data: ChartData, palette: list[str], colours: dict):  # noqa: ANN202
+def _laid_out(data: ChartData, palette: list[str], colours: dict):
     """The figure, after planning, labelling and checking its labels (bounded rounds).
 
     The data is drawn once with categories along the bottom and no labels, which gives
@@ -388,7 +390,7 @@ def _laid_out(data: ChartData, palette: list[str], colours: dict):  # noqa: ANN2
     return fig
 
 
-def _measure(fig, renderer) -> Measure:  # noqa: ANN001
+def _measure(fig, renderer) -> Measure:
     from matplotlib.font_manager import FontProperties
 
     prop = FontProperties(size=FONT_PT)
@@ -402,14 +404,14 @@ def _measure(fig, renderer) -> Measure:  # noqa: ANN001
     return Measure(width, h * to_pt)
 
 
-def _axes_room(fig, ax, renderer) -> tuple[float, float]:  # noqa: ANN001
+def _axes_room(fig, ax, renderer) -> tuple[float, float]:
     """(width of the axes, figure height outside the axes), in points, as laid out."""
     box = ax.get_window_extent(renderer)
     to_pt = 72 / fig.dpi
     return box.width * to_pt, fig.get_figheight() * 72 - box.height * to_pt
 
 
-def _draw(fig, data: ChartData, sideways: bool, palette: list[str], colours: dict,  # noqa: ANN001, ANN202
+def _draw(fig, data: ChartData, sideways: bool, palette: list[str], colours: dict,
           measure: Measure):
     """Draw the data, value axis and legend on a cleared ``fig``; returns the axes.
 
@@ -464,7 +466,7 @@ def _draw(fig, data: ChartData, sideways: bool, palette: list[str], colours: dic
     return ax
 
 
-def _label(ax, plan: LabelPlan) -> None:  # noqa: ANN001
+def _label(ax, plan: LabelPlan) -> None:
     """Put the plan's labels on the category axis; thinned ones keep a small tick."""
     categories = ax.yaxis if plan.horizontal_bars else ax.xaxis
     count = len(plan.texts)
@@ -476,7 +478,7 @@ def _label(ax, plan: LabelPlan) -> None:  # noqa: ANN001
     categories.set_ticks(list(range(count)) if thinned else [], minor=True)
 
 
-def _spread_values(ax, plan: LabelPlan, fig) -> None:  # noqa: ANN001
+def _spread_values(ax, plan: LabelPlan, fig) -> None:
     """Fewer value ticks while their labels touch (long numbers across a short axis)."""
     from matplotlib.ticker import MaxNLocator
 
@@ -491,19 +493,19 @@ def _spread_values(ax, plan: LabelPlan, fig) -> None:  # noqa: ANN001
         fig.tight_layout()
 
 
-def _category_labels(ax, plan: LabelPlan) -> list:  # noqa: ANN001
+def _category_labels(ax, plan: LabelPlan) -> list:
     axis = ax.yaxis if plan.horizontal_bars else ax.xaxis
     return [t for t in axis.get_ticklabels() if t.get_text()]
 
 
-def _touching(labels: list, renderer, stacked: bool) -> bool:  # noqa: ANN001
+def _touching(labels: list, renderer, stacked: bool) -> bool:
     """Whether two neighbouring labels (in axis order) overlap as drawn."""
     boxes = sorted((t.get_window_extent(renderer) for t in labels),
                    key=lambda b: b.y0 if stacked else b.x0)
-    return any(a.overlaps(b) for a, b in zip(boxes, boxes[1:]))
+    return any(a.overlaps(b) for a, b in itertools.pairwise(boxes))
 
 
-def _drop_touching(labels: list, renderer, stacked: bool) -> None:  # noqa: ANN001
+def _drop_touching(labels: list, renderer, stacked: bool) -> None:
     kept = None
     for label in sorted(labels, key=lambda t: (t.get_window_extent(renderer).y0 if stacked
                                                else t.get_window_extent(renderer).x0)):
@@ -514,7 +516,7 @@ def _drop_touching(labels: list, renderer, stacked: bool) -> None:  # noqa: ANN0
             kept = box
 
 
-def _svg(fig) -> str:  # noqa: ANN001
+def _svg(fig) -> str:
     import io
 
     buffer = io.StringIO()

@@ -140,6 +140,23 @@ INLINE_TABLE = "title: Some numbers\ncolumns: [Country, Output]\nrows:\n" \
                "  - [Ruritania, 12345]\n  - [Freedonia, 678]\n"      # lines 1-5
 CSV_TABLE = "title: Some numbers\nsource: A statistical office\ndata: numbers.csv\n"
 
+
+
+def chart_table(value: str) -> str:
+    """The small course's table with a chart, and ``value`` as Freedonia's output (5:17)."""
+    return ("title: Some numbers\ncolumns: [Country, Output]\nrows:\n"
+            f"  - [Ruritania, 12345]\n  - [Freedonia, {value}]\n"
+            "chart:\n  type: bar\n  x: Country\n  y: Output\n")
+
+
+def chart_csv(value: str):  # noqa: ANN201
+    """The table from a CSV with a chart, and ``value`` as Freedonia's output (line 3)."""
+    return lambda c, tmp: [c.write("s/numbers.yaml", CSV_TABLE + "chart:\n  type: bar\n"
+                                   "  x: Country\n  y: Output\n"),
+                           c.write("s/numbers.csv", "Country,Output\nRuritania,12345\n"
+                                                    f"Freedonia,{value}\n")] and []
+
+
 EXCERPT_FRONT = ("---\ntitle: A primary source\nauthor: Ada Author\n"
                  "source:\n  title: A Book\n---\nThe passage.\n")
 
@@ -233,6 +250,23 @@ CASES = [
     pytest.param(w("s/numbers.yaml", INLINE_TABLE + "chart:\n  type: bar\n  x: Output\n"
                                                     "  y: Country\n"),              # line 9
                  r"s/numbers\.yaml:9", "must hold numbers", id="chart-y-not-numeric"),
+    # --- numbers a chart cannot draw: located at the cell, naming the row ---
+    pytest.param(w("s/numbers.yaml", chart_table(".nan")), r"s/numbers\.yaml:5:17",
+                 "row 2 has NaN", id="chart-y-nan"),
+    pytest.param(w("s/numbers.yaml", chart_table("-.inf")), r"s/numbers\.yaml:5:17",
+                 "row 2 has an infinite number", id="chart-y-infinity"),
+    pytest.param(w("s/numbers.yaml", chart_table("1.0e+400")), r"s/numbers\.yaml:5:17",
+                 "beyond the largest number", id="chart-y-1e400"),
+    pytest.param(w("s/numbers.yaml", chart_table("1" * 5000)), r"s/numbers\.yaml:5:17",
+                 "row 2 has a number of 5000 digits", id="chart-y-5000-digits"),
+    pytest.param(w("s/numbers.yaml", chart_table("true")), r"s/numbers\.yaml:5:17",
+                 "row 2 has true/false", id="chart-y-boolean"),
+    pytest.param(chart_csv("1" * 5000), r"s/numbers\.csv:3", "row 2 has a number of 5000 digits",
+                 id="csv-chart-5000-digits"),
+    pytest.param(chart_csv("1" * 400 + ".5"), r"s/numbers\.csv:3",
+                 "row 2 has a number of 401 digits", id="csv-chart-long-decimal"),
+    pytest.param(chart_csv("1.0e+400"), r"s/numbers\.csv:3", "beyond the largest number",
+                 id="csv-chart-1e400"),
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,7 +92,26 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> YList:
     return result
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str:
+    """An integer Python will not convert (over 4,300 digits) stays the text written."""
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float | str:
+    """A number beyond the largest float (``1.0e+400``) stays the text written, rather
+    than silently becoming infinity; ``.inf`` and ``.nan`` are YAML's own and stay floats."""
+    value = loader.construct_yaml_float(node)
+    if math.isinf(value) and "inf" not in str(node.value).lower():
+        return loader.construct_scalar(node)
+    return value
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
@@ -254,7 +274,8 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"true/false ({str(value).lower()})"
     if isinstance(value, (int, float)):
-        return f"a number ({value})"
+        shown = str(value)
+        return f"a number ({shown if len(shown) <= 40 else shown[:37] + '...'})"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"text ('{shown}')"

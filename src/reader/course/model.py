@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .licence import BASIS_NAMES, Licence, basis
 from .markdown import Document, has_image, parse_markdown_file, render_inline, typographic
@@ -287,6 +288,8 @@ def format_cell(value: Any, column: str) -> str:
             return str(value)
         return f"{value:,}"
     if isinstance(value, float):
+        if not math.isfinite(value) or abs(value) >= 10.0 ** MAX_DIGITS:
+            return f"{value:.6g}"               # 1e+300, not three hundred digits
         text = repr(value)
         decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 2
         return f"{value:,.{min(decimals, 6)}f}"
@@ -605,13 +608,22 @@ def _questions(data: Any, src: YamlSource, where: Location, problems: Problems,
 
 
 _NUMBER = re.compile(r"^[-−]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+MAX_DIGITS = 30   # a longer run of digits is an identifier or a slip, not a quantity
 
 
 def parse_number(value: Any) -> Any:
-    """CSV cells are text; '1,331' and '7.5' become numbers so they align and chart."""
+    """CSV cells are text; '1,331' and '7.5' become numbers so they align and chart.
+
+    A number of more than MAX_DIGITS digits stays text, as written: no measurement has
+    so many, a chart would round it anyway, and Python refuses to convert a few thousand.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and \
+            abs(value) >= 10 ** MAX_DIGITS:
+        return str(value)
     if isinstance(value, str):
         stripped = value.strip()
-        if _NUMBER.match(stripped):
+        if len(stripped) <= 2 * MAX_DIGITS and _NUMBER.match(stripped) and \
+                sum(c.isdigit() for c in stripped) <= MAX_DIGITS:
             plain = stripped.replace(",", "").replace("−", "-")
             return float(plain) if "." in plain else int(plain)
         return stripped
@@ -629,10 +641,17 @@ def _table(data: Any, src: YamlSource, where: Location, problems: Problems, comm
             problems.add(src.key(data, "data"), "give either 'data:' (a CSV file) or "
                                                 "'columns:' and 'rows:', not both")
             return None
-        columns, rows, data_path = _csv(data, clean["data"], src, problems, root)
+        columns, rows, data_path, lines = _csv(data, clean["data"], src, problems, root)
+
+        def cell(row: int, col: int) -> Location:
+            assert data_path is not None      # a chart is read only from a table that loaded
+            return Location(data_path, lines[row], None, root)
     elif "columns" in data and "rows" in data:
         columns, rows = _inline_rows(data, src, problems)
         data_path = None
+
+        def cell(row: int, col: int) -> Location:
+            return src.item(data["rows"][row], col)
     else:
         problems.add(where, "a table needs 'data: FILE.csv', or 'columns:' and 'rows:'")
         return None
@@ -641,24 +660,25 @@ def _table(data: Any, src: YamlSource, where: Location, problems: Problems, comm
     table = Table(title=clean["title"], columns=columns, rows=rows, source=clean.get("source"),
                   data_path=data_path, **common)
     if "chart" in data:
-        table.chart = _chart(data, table, src, problems)
+        table.chart = _chart(data, table, src, problems, cell)
     return table
 
 
 def _csv(data: YMap, raw: str, src: YamlSource, problems: Problems,
-         root: Path) -> tuple[list[str] | None, list, Path | None]:
+         root: Path) -> tuple[list[str] | None, list, Path | None, list[int]]:
+    """The CSV's header, rows, path, and the line of each row."""
     loc = src.value(data, "data")
     try:
         path = resolve_in_course(root, src.path.parent, raw)
     except Invalid as exc:
         problems.add(loc, f"'data': {exc}")
-        return None, [], None
+        return None, [], None, []
     try:
         body = read_text(path)
     except Invalid as exc:
         problems.add(Location(path, getattr(exc, "line", None), None, root),
                      f"the CSV file {exc}")
-        return None, [], None
+        return None, [], None, []
     csv_loc = lambda line: Location(path, line, None, root)  # noqa: E731
     try:
         dialect = csv.Sniffer().sniff(body[:4096], delimiters=",;\t")
@@ -668,7 +688,7 @@ def _csv(data: YMap, raw: str, src: YamlSource, problems: Problems,
                if any(cell.strip() for cell in row)]
     if not records:
         problems.add(csv_loc(1), "the CSV file is empty; it needs a header row and data rows")
-        return None, [], None
+        return None, [], None, []
     header_line, header = records[0]
     header = [h.strip() for h in header]
     if any(not h for h in header) or all(isinstance(parse_number(h), (int, float)) and
@@ -676,17 +696,19 @@ def _csv(data: YMap, raw: str, src: YamlSource, problems: Problems,
                                          for h in header):
         problems.add(csv_loc(header_line), "the first row must be a header naming every "
                                            "column (found an empty or numeric header)")
-        return None, [], None
+        return None, [], None, []
     rows = []
+    lines = []
     for line, row in records[1:]:
         if len(row) != len(header):
             problems.add(csv_loc(line), f"row has {len(row)} cells but the header has "
                                         f"{len(header)}; every row needs one cell per column")
             continue
         rows.append([parse_number(c) for c in row])
+        lines.append(line)
     if not rows and len(records) == 1:
         problems.add(csv_loc(header_line), "the table has a header but no data rows")
-    return header, rows, path
+    return header, rows, path, lines
 
 
 def _inline_rows(data: YMap, src: YamlSource, problems: Problems) -> tuple[list[str] | None, list]:
@@ -726,7 +748,8 @@ def _inline_rows(data: YMap, src: YamlSource, problems: Problems) -> tuple[list[
     return names, out
 
 
-def _chart(data: YMap, table: Table, src: YamlSource, problems: Problems) -> Chart | None:
+def _chart(data: YMap, table: Table, src: YamlSource, problems: Problems,
+           cell: Callable[[int, int], Location]) -> Chart | None:
     raw = data["chart"]
     loc = src.value(data, "chart")
     clean = check_mapping(raw, CHART_SCHEMA, src, problems, "'chart'", loc)
@@ -748,9 +771,45 @@ def _chart(data: YMap, table: Table, src: YamlSource, problems: Problems) -> Cha
             return None
     for y in ys:
         col = table.columns.index(y)
-        bad = [r[col] for r in table.rows if not isinstance(r[col], (int, float))]
-        if bad:
+        values = [row[col] for row in table.rows]
+        if all(isinstance(v, str) and not _number_text(v) for v in values):
             problems.add(src.value(raw, "y"), f"chart y: column '{y}' must hold numbers "
-                                              f"only, found {describe(bad[0])}")
-            return None
+                                              f"only, found {describe(values[0])}")
+            return None                              # the wrong column: point at 'y:'
+        for r, value in enumerate(values):           # a bad cell: point at it
+            if not _chartable(value):
+                problems.add(cell(r, col), f"chart y: column '{y}' must hold numbers only; "
+                                           f"row {r + 1} has {_what(value)}")
+                return None
     return Chart(clean["type"], clean["x"], ys)
+
+
+def _chartable(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        math.isfinite(value)
+
+
+def _number_text(value: str) -> str | None:
+    """Why text that looks like a number was not read as one, or None."""
+    plain = value.strip()
+    digits = sum(c.isdigit() for c in plain)
+    if digits > MAX_DIGITS and re.fullmatch(r"[-−+]?[\d,]*\.?\d*", plain):
+        return f"a number of {digits} digits ({plain[:12]}...); a number has at most " \
+               f"{MAX_DIGITS} digits"
+    if re.fullmatch(r"[-−+]?\d[\d,]*\.?\d*[eE][-+]?\d+", plain):
+        if math.isinf(float(plain.replace(",", "").replace("−", "-"))):
+            return f"'{plain[:40]}', beyond the largest number a chart can draw"
+        return f"'{plain[:40]}', a number with an exponent, which is read as text; " \
+               "write the number out in full"
+    return None
+
+
+def _what(value: Any) -> str:
+    """A value a chart cannot draw, named so the author can find and fix it."""
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN ('not a number'); give a number, or leave the row out of the table"
+    if isinstance(value, float) and math.isinf(value):
+        return "an infinite number; give a number"
+    if isinstance(value, str):
+        return _number_text(value) or describe(value)
+    return describe(value)

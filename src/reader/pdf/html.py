@@ -48,16 +48,23 @@ def _template_error(exc: TemplateError, theme: Theme) -> CourseError:
 
 
 def chart_placeholders(course: Course, theme: Theme) -> dict[str, str]:
-    """Stand-ins for chart drawings, named by their data, for computing cache keys."""
+    """Stand-ins for chart drawings, named by their data and what draws them, for computing
+    cache keys."""
     import hashlib
     import json
+    from importlib.metadata import version
 
+    tables = [i for i in course.items if isinstance(i, Table) and i.chart]
+    if not tables:
+        return {}
+    from .charts import STYLE
+
+    drawer = f"{STYLE} matplotlib {version('matplotlib')}"
     marks = {}
-    for table in course.items:
-        if isinstance(table, Table) and table.chart:
-            spec = json.dumps([table.columns, table.rows, vars(table.chart), theme.tokens],
-                              sort_keys=True, default=str)
-            marks[table.anchor] = f"<!--reader-chart {hashlib.sha256(spec.encode()).hexdigest()}-->"
+    for table in tables:
+        spec = json.dumps([drawer, table.columns, table.rows, vars(table.chart), theme.tokens],
+                          sort_keys=True, default=str)
+        marks[table.anchor] = f"<!--reader-chart {hashlib.sha256(spec.encode()).hexdigest()}-->"
     return marks
 
 
@@ -67,7 +74,7 @@ def reader_charts(course: Course, theme: Theme) -> dict[str, str]:
         return {}
     from .charts import chart_svg
 
-    return {t.anchor: chart_svg(t, theme.tokens) for t in tables}
+    return {t.anchor: chart_svg(t, theme) for t in tables}
 
 
 def probe_html(builder: HtmlBuilder) -> str:

@@ -85,17 +85,9 @@ class ReaderGroup(click.Group):
 @click.version_option(__version__, prog_name="reader")
 def main() -> None:
     """Course readers (PDF) and lecture decks (PPTX) from one course.yaml."""
-    quiet_library_warnings()
+    from .build.quiet import quiet_libraries
 
-
-def quiet_library_warnings() -> None:
-    """Libraries' own warnings (Pillow's DecompressionBombWarning, matplotlib's font notes)
-    are not for a lecturer: whatever matters is said by reader as a located warning or
-    error. READER_DEBUG=1 shows them."""
-    if not os.environ.get("READER_DEBUG"):
-        import warnings
-
-        warnings.simplefilter("ignore")
+    quiet_libraries()
 
 
 @main.command()

@@ -49,6 +49,9 @@ def _worker(conn: Connection) -> None:
     """A worker's life: run tasks until told to stop or the build goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # the build handles Ctrl-C, once
     signal.signal(signal.SIGTERM, signal.SIG_DFL)    # and ends its workers with SIGTERM
+    from .quiet import quiet_libraries
+
+    quiet_libraries()
     while True:
         try:
             message = conn.recv()

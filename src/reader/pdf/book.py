@@ -22,7 +22,7 @@ from ..course.pagemap import PageMap
 from ..course.theme import Theme
 from ..core.tasks import InProcess, Runner
 from .engine import chunk_css, pdf_options
-from .html import HtmlBuilder, chart_placeholders, probe_html, reader_charts
+from .html import HtmlBuilder, chart_jobs, chart_placeholders, probe_html
 from .layout import LAYOUT_FIRST, EngineSpec, Layout, task_document
 
 
@@ -57,12 +57,13 @@ def render_single(course: Course, theme: Theme, runner: Runner | None = None,
     """The whole reader as one WeasyPrint document: the reference the chunks must match,
     and the path for tagged PDFs (their structure tree stays whole)."""
     runner = runner or InProcess()
-    builder = HtmlBuilder(course, theme, charts if charts is not None else
-                          reader_charts(course, theme))
+    placeholders = chart_placeholders(course, theme)
+    builder = HtmlBuilder(course, theme, charts if charts is not None else placeholders)
     chunks = body_chunks(course)
     html = builder.render([c.section() for c in chunks], front=True, body_start=1)
     data, count, found = runner.submit(task_document, engine_spec(course, theme), html,
-                                       _metadata(course), priority=LAYOUT_FIRST).result()
+                                       _metadata(course), chart_jobs(course, placeholders, html),
+                                       priority=LAYOUT_FIRST).result()
     page_map = PageMap()
     body_first = found[chunks[0].key]
     page_map.front_pages = body_first
@@ -165,11 +166,8 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
             cache.stats.reused.append(key)
     html_by_key = dict(zip(keys, htmls))
     todo = [html_by_key[k] for k in missing]
-    if placeholders and any(p in html for html in todo for p in placeholders.values()):
-        svgs = reader_charts(course, theme)  # matplotlib only when a chart is laid out
-        for anchor, mark in placeholders.items():
-            todo = [html.replace(mark, svgs[anchor]) for html in todo]
-    rendered = layout.chunks(todo, progress) if todo else []
+    rendered = layout.chunks([(html, chart_jobs(course, placeholders, html)) for html in todo],
+                             progress) if todo else []
     for key, (data, pages, anchors, fonts) in zip(missing, rendered):
         results[key] = (data, pages, anchors, fonts)
         cache.put(key, data, {"pages": pages, "anchors": anchors, "fonts": fonts})

@@ -68,13 +68,27 @@ def chart_placeholders(course: Course, theme: Theme) -> dict[str, str]:
     return marks
 
 
-def reader_charts(course: Course, theme: Theme) -> dict[str, str]:
-    tables = [i for i in course.items if isinstance(i, Table) and i.chart]
-    if not tables:
-        return {}
+def chart_jobs(course: Course, placeholders: dict[str, str], html: str
+               ) -> dict[str, Table]:
+    """The charts a piece of HTML holds, by placeholder: drawn where it is laid out (a
+    worker), so matplotlib never stands between the build and its first layout. The
+    tables go without their part (plain data to pickle)."""
+    import dataclasses
+
+    by_anchor = {t.anchor: t for t in course.items if isinstance(t, Table) and t.chart}
+    return {mark: dataclasses.replace(by_anchor[anchor], part=None)
+            for anchor, mark in placeholders.items() if mark in html}
+
+
+def draw_charts(html: str, jobs: dict[str, Table], theme: Theme) -> str:
+    """The HTML with each chart placeholder replaced by its drawing (pdf/charts.py)."""
+    if not jobs:
+        return html
     from .charts import chart_svg
 
-    return {t.anchor: chart_svg(t, theme) for t in tables}
+    for mark, table in jobs.items():
+        html = html.replace(mark, chart_svg(table, theme))
+    return html
 
 
 def probe_html(builder: HtmlBuilder) -> str:

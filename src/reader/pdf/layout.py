@@ -53,11 +53,14 @@ def task_probe(spec: EngineSpec, html: str) -> Any:
     return probe_geometry(renderer_for(spec), html)
 
 
-def task_chunk(spec: EngineSpec, html: str) -> tuple[bytes, int, dict, list[dict]]:
+def task_chunk(spec: EngineSpec, html: str, charts: dict[str, Any]
+               ) -> tuple[bytes, int, dict, list[dict]]:
+    """One chunk (its charts drawn here first), laid out and written."""
     from . import engine
+    from .html import draw_charts
 
     engine.WORKER = renderer_for(spec)
-    return engine.render_chunk(html)
+    return engine.render_chunk(draw_charts(html, charts, spec.theme))
 
 
 def task_front(spec: EngineSpec, html: str) -> tuple[bytes, dict]:
@@ -75,13 +78,14 @@ def task_front(spec: EngineSpec, html: str) -> tuple[bytes, dict]:
     return data, meta
 
 
-def task_document(spec: EngineSpec, html: str, metadata: dict[str, Any]
-                  ) -> tuple[bytes, int, dict[str, int]]:
+def task_document(spec: EngineSpec, html: str, metadata: dict[str, Any],
+                  charts: dict[str, Any]) -> tuple[bytes, int, dict[str, int]]:
     """The whole book as one document: its PDF, page count and each anchor's page index."""
     from .engine import anchors_by_page
+    from .html import draw_charts
 
     renderer = renderer_for(spec)
-    document = renderer.layout(html)
+    document = renderer.layout(draw_charts(html, charts, spec.theme))
     for key, value in metadata.items():
         setattr(document.metadata, key, value)
     return document.write_pdf(**renderer.options()), len(document.pages), \
@@ -97,11 +101,12 @@ class Layout:
     def geometry(self, html: str) -> Any:
         return self.runner.submit(task_probe, self.spec, html, priority=LAYOUT_FIRST).result()
 
-    def chunks(self, todo: list[str], progress: Progress | None = None
+    def chunks(self, todo: list[tuple[str, dict[str, Any]]], progress: Progress | None = None
                ) -> list[tuple[bytes, int, dict, list[dict]]]:
+        """Lay out chunks, each given as its HTML and the charts to draw into it."""
         report = (lambda done, total: progress(done, total, "items laid out")) \
             if progress else None
-        return self.runner.map(task_chunk, [(self.spec, html) for html in todo],
+        return self.runner.map(task_chunk, [(self.spec, html, charts) for html, charts in todo],
                                priority=LAYOUT_FIRST, progress=report)
 
     def front(self, html: str) -> tuple[bytes, dict]:

@@ -9,7 +9,7 @@ from .copying import findings
 from .model import Course, Essay, Excerpt, Table
 
 MIN_PRINT_DPI = 150
-TEXT_WIDTH_IN = 4.9          # the reader's text block (124 mm on letter, 118 mm on A4)
+TEXT_WIDTH_IN = 4.7          # the reader's text block (120 mm on letter, 114 mm on A4)
 
 
 def course_warnings(course: Course) -> list[Problem]:

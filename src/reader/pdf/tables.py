@@ -233,9 +233,8 @@ def fits_from(measured: dict[str, Any], course: Any, tokens: dict) -> dict[str, 
     portrait, landscape = measured.get("portrait"), measured.get("landscape")
     if not portrait:
         return {}
-    settings = tokens.get("tables", {})
-    min_size = float(settings.get("min_size", 8))
-    text_ems = float(settings.get("text_column", 12))
+    min_size = float(tokens["tables"]["min_size"])
+    text_ems = float(tokens["tables"]["text_column"])
     fits = {}
     for item in course.items:
         data = measured["tables"].get(item.anchor) if isinstance(item, Table) else None

@@ -35,8 +35,7 @@ def table_warnings(course: Course, fits: Mapping[str, Any]) -> list[Problem]:
         if isinstance(item, Table) and fit is not None and fit.adjusted:
             found.append(Problem(Location(item.path, None, None, course.root),
                                  f"{item.label} ({len(item.columns)} columns) is wider than "
-                                 f"the text block: it is {fit.describe()}; shorten its "
-                                 "headings or split it to print it as designed"))
+                                 f"the text block; it is printed {fit.describe()}"))
     return found
 
 

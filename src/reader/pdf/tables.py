@@ -65,18 +65,18 @@ class Fit:
                 len(self.groups) > 1)
 
     def describe(self) -> str:
-        """What was done, for the build's warning: 'set in 8.5 pt on a landscape page'."""
+        """What was done, for the build's warning: 'on a landscape page, in 9 pt type'."""
         done = []
-        if self.size < self.base_size:
-            done.append(f"set in {self.size:g} pt type (not {self.base_size:g} pt)")
-        if self.wrap_head:
-            done.append("with its column headings wrapped")
         if self.landscape:
             done.append("on a landscape page")
         if len(self.groups) > 1:
             done.append(f"split into {len(self.groups)} tables (columns "
                         f"{'; '.join(_span(g) for g in self.groups)}), the first column "
                         "repeated in each")
+        if self.size < self.base_size:
+            done.append(f"in {self.size:g} pt type (not {self.base_size:g} pt)")
+        if self.wrap_head:
+            done.append("with its column headings wrapped")
         return ", ".join(done)
 
     def template_data(self) -> dict[str, Any]:

@@ -110,10 +110,14 @@ def fit_table(measure: Measure, numeric: Sequence[bool], portrait: float, landsc
         if _total(needs, measure.size, size) <= landscape:
             return _fitted(measure, needs, size, True, True, [tuple(range(len(needs)))],
                            landscape, numeric)
-    size = next((s for s in sizes if all(_total([needs[0], n], measure.size, s) <= portrait
-                                         for n in needs[1:])), sizes[-1])
-    return _fitted(measure, needs, size, True, False, _groups(needs, measure.size, size,
-                                                                portrait), portrait, numeric)
+    for wrap in (False, True):
+        needs = _needs(measure, numeric, wrap, text_ems)
+        for size in sizes:
+            if all(_total([needs[0], n], measure.size, size) <= portrait for n in needs[1:]):
+                return _fitted(measure, needs, size, wrap, False,
+                               _groups(needs, measure.size, size, portrait), portrait, numeric)
+    return _fitted(measure, needs, sizes[-1], True, False,  # a column too wide even alone
+                   _groups(needs, measure.size, sizes[-1], portrait), portrait, numeric)
 
 
 def _sizes(base: float, minimum: float) -> list[float]:
@@ -144,14 +148,20 @@ def _total(needs: Sequence[float], base: float, size: float) -> float:
 
 def _groups(needs: Sequence[float], base: float, size: float,
             width: float) -> list[tuple[int, ...]]:
-    """Columns in order, as many to a table as fit beside the first column."""
-    groups: list[list[int]] = [[0]]
+    """Columns in order, each group beside the first column: as few groups as fit, of
+    nearly equal numbers of columns where those fit (else as many to a group as fit)."""
+    greedy: list[list[int]] = [[0]]
     for i in range(1, len(needs)):
-        if len(groups[-1]) > 1 and \
-                _total([needs[j] for j in groups[-1]] + [needs[i]], base, size) > width:
-            groups.append([0])
-        groups[-1].append(i)
-    return [tuple(g) for g in groups]
+        if len(greedy[-1]) > 1 and \
+                _total([needs[j] for j in greedy[-1]] + [needs[i]], base, size) > width:
+            greedy.append([0])
+        greedy[-1].append(i)
+    rest, count = list(range(1, len(needs))), len(greedy)
+    cuts = [round(k * len(rest) / count) for k in range(count + 1)]
+    even = [[0] + rest[cuts[k]:cuts[k + 1]] for k in range(count)]
+    if all(_total([needs[j] for j in g], base, size) <= width for g in even):
+        return [tuple(g) for g in even]
+    return [tuple(g) for g in greedy]
 
 
 def _fitted(measure: Measure, needs: Sequence[float], size: float, wrap: bool,

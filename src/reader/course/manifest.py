@@ -232,8 +232,8 @@ def load_manifest(target: Path) -> Manifest:
     settings = Settings(
         title=clean["title"],
         **{k: clean[k] for k in ("subtitle", "course", "instructor", "term", "lang", "paper",
-                                 "edition", "pdf_variant", "duplex", "enrolment", "copies")
-                                 "edition", "pdf_variant", "duplex", "bleed", "crop_marks")
+                                 "edition", "pdf_variant", "duplex", "enrolment", "copies",
+                                 "bleed", "crop_marks")
            if k in clean},
         outputs=tuple(clean.get("outputs") or ("pdf", "pptx")),
     )

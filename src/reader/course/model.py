@@ -16,9 +16,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .licence import BASIS_NAMES, Licence, basis
 from markupsafe import Markup, escape
 
+from .licence import BASIS_NAMES, Licence, basis
 from .markdown import Document, has_image, parse_markdown_file, render_inline, typographic
 from ..errors import CourseError, Location, Problem, Problems
 from .manifest import ItemRef, Manifest, PartRef, Settings

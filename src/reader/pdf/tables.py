@@ -10,7 +10,8 @@ and the width of the text block on a body page and on a landscape page.
 1. the stylesheet's type size, or smaller type down to the theme's minimum
    (``theme.toml``: ``tables.min_size``), headings on one line;
 2. the same with the headings wrapped;
-3. a landscape page for the table;
+3. a landscape page for the table (there again the largest type, headings on
+   one line if they fit);
 4. the table split into groups of columns, the first column repeated in each.
 
 A column of numbers keeps its numbers on one line; a column of text may wrap,
@@ -99,18 +100,14 @@ def fit_table(measure: Measure, numeric: Sequence[bool], portrait: float, landsc
               min_size: float, text_ems: float) -> Fit:
     """Choose how to print a table whose columns were measured (see the module's doc)."""
     sizes = _sizes(measure.size, min_size)
-    for wrap in (False, True):
-        needs = _needs(measure, numeric, wrap, text_ems)
-        for size in sizes:
-            if _total(needs, measure.size, size) <= portrait:
-                return _fitted(measure, needs, size, wrap, False, [tuple(range(len(needs)))],
-                               portrait, numeric)
-    needs = _needs(measure, numeric, True, text_ems)
-    for size in sizes:
-        if _total(needs, measure.size, size) <= landscape:
-            return _fitted(measure, needs, size, True, True, [tuple(range(len(needs)))],
-                           landscape, numeric)
-    for wrap in (False, True):
+    for on_landscape, width in ((False, portrait), (True, landscape)):
+        for wrap in (False, True):
+            needs = _needs(measure, numeric, wrap, text_ems)
+            for size in sizes:
+                if _total(needs, measure.size, size) <= width:
+                    return _fitted(measure, needs, size, wrap, on_landscape,
+                                   [tuple(range(len(needs)))], width, numeric)
+    for wrap in (False, True):  # split: every column must fit beside the first
         needs = _needs(measure, numeric, wrap, text_ems)
         for size in sizes:
             if all(_total([needs[0], n], measure.size, size) <= portrait for n in needs[1:]):

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from conftest import REPO, Course, essay, excerpt, run
+from conftest import REPO, Course, essay, run
 from verify import MM, Box, outside_text_block
 
 LONG_TITLE = ("An essay whose title is long enough, at ninety-odd characters, that it must wrap "
@@ -103,7 +102,7 @@ def folios(pdf_path: Path) -> list[int]:
     return [int(label) if label.isdigit() else roman[label] for label in labels]
 
 
-def reader_regions(pdf_path: Path):  # noqa: ANN201
+def reader_regions(pdf_path: Path):
     """Where reader.css allows ink: the text block (22/24 mm top/bottom, 24 mm inner, 72 mm
     outer; 24 mm all round on a landscape page), a band above it for the running head and
     one below for the folio. The cover may be drawn on anywhere."""
@@ -369,7 +368,7 @@ def test_hyphenation_language_and_pdf_language(course):
 ACCENT = (0x7A, 0x2E, 0x1F)
 
 
-def cover_pixels(pdf_path: Path, dpi: int = 36):  # noqa: ANN201
+def cover_pixels(pdf_path: Path, dpi: int = 36):
     import numpy as np
     import pypdfium2 as pdfium
 
@@ -380,7 +379,7 @@ def cover_pixels(pdf_path: Path, dpi: int = 36):  # noqa: ANN201
         document.close()
 
 
-def is_accent(pixel) -> bool:  # noqa: ANN001
+def is_accent(pixel) -> bool:
     return all(abs(int(a) - b) <= 8 for a, b in zip(pixel, ACCENT))
 
 
@@ -443,7 +442,7 @@ def test_bad_bleed_is_a_located_error(course, value, message):
 def test_fit_prefers_smaller_type_then_wrapped_headings_then_landscape_then_a_split():
     from reader.pdf.tables import Measure, fit_table
 
-    def measure(head_line, head_wrapped, body):  # noqa: ANN001, ANN202
+    def measure(head_line, head_wrapped, body):
         n = len(body)
         return Measure(10.0, tuple(head_line), tuple(head_wrapped), tuple(body), (16.0,) * n)
 

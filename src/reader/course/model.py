@@ -447,16 +447,17 @@ CHART_SCHEMA = {"type": Field(choice("bar", "line"), required=True),
                 "title": Field(text)}
 
 
-TYPOGRAPHIC_SETTINGS = ("title", "subtitle", "course", "instructor", "term")
-
-
 def typographic_settings(settings: Settings) -> Settings:
     """The course's own words as printed: curly quotes and apostrophes, dashes. Done once
     here, so the reader, its metadata and the deck all print the same text."""
     from dataclasses import replace
 
-    return replace(settings, **{key: typographic(getattr(settings, key), settings.lang)
-                                for key in TYPOGRAPHIC_SETTINGS if getattr(settings, key)})
+    lang = settings.lang
+    return replace(settings, title=typographic(settings.title, lang),
+                   subtitle=_typographic(settings.subtitle, lang),
+                   course=_typographic(settings.course, lang),
+                   instructor=_typographic(settings.instructor, lang),
+                   term=_typographic(settings.term, lang))
 
 
 def build_course(manifest: Manifest, settings: Settings) -> Course:

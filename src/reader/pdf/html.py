@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-
-from typing import TYPE_CHECKING
 
 from ..course.model import Course, Table
 from ..course.theme import Theme, template_loader

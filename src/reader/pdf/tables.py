@@ -23,8 +23,9 @@ is in ems in reader.css, so a whole column scales with its type size.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 PX = 0.75             # CSS px to points
 SIZE_STEP = 0.5       # pt: the steps in which a table's type is made smaller

@@ -22,8 +22,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
-from typing import Any, Callable, Iterator
+from typing import Any
 
 HYPHENATED_LINES_IN_A_ROW = 2
 HYPHENS = ("-", "\u2010", "\u00ad")
@@ -42,9 +43,9 @@ def hyphenation_language(lang: str) -> str:
 
 def install() -> None:
     """Add the rules above to WeasyPrint (idempotent)."""
-    import weasyprint.document as document
-    import weasyprint.layout.block as block
-    import weasyprint.text.line_break as line_break
+    from weasyprint import document
+    from weasyprint.layout import block
+    from weasyprint.text import line_break
 
     if getattr(block.iter_line_boxes, "_reader_typeset", False):
         return
@@ -58,7 +59,7 @@ def install() -> None:
 
 
 def _hyphenator_class(base: type) -> type:
-    class Hyphenator(base):  # type: ignore[misc, valid-type]
+    class Hyphenator(base):
         """pyphen's dictionary, which offers no break in a name or in a blocked line."""
 
         def iterate(self, word: str) -> Iterator[tuple[str, str]]:

@@ -196,7 +196,7 @@ def test_hyphenated_lines_stay_in_the_theme_faces(course):
     """Line-end hyphens are drawn in the body face, not a fallback (Caladea has no U+2010)."""
     import pikepdf
 
-    words = "internationalisation institutionalisation characteristically " * 40
+    words = "internationalisation and institutionalisation characteristically " * 40
     course.write("s/long.md", essay("Long words", words))
     course.manifest({"title": "Hyphens", "contents": [{"essay": "s/long.md"}]})
     result = run("build", str(course.root))

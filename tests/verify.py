@@ -783,9 +783,9 @@ def book_regions(top_mm: float, bottom_mm: float, inner_mm: float, outer_mm: flo
 
 
 def reader_regions(anything_on: Iterable[int] = (0,)) -> Allowed:
-    """reader's theme (reader.css): 22/24 mm top/bottom, 24 mm inner, 18 mm outer; the
-    cover (page index 0) is full-bleed."""
-    return book_regions(22, 24, 24, 18, anything_on=anything_on)
+    """reader's theme (reader.css): 22/24 mm top/bottom, 24 mm inner, 72 mm outer (room to
+    write in); the cover (page index 0) is full-bleed."""
+    return book_regions(22, 24, 24, 72, anything_on=anything_on)
 
 
 OBJECT_KINDS = ("char", "rect", "line", "curve", "image")

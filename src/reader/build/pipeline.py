@@ -139,12 +139,14 @@ def load_course(manifest: Manifest, settings: Settings, strict: bool = False) ->
 
 
 def build_variant(manifest: Manifest, settings: Settings, course: Course, runner: Runner, *,
-                  report: Progress | None = None, signature: str | None = None
-                  ) -> BuildResult:
+                  report: Progress | None = None, signature: str | None = None,
+                  strict: bool = False) -> BuildResult:
     """Render one variant's reader and deck; replace dist files only if all succeeded.
 
     The deck's work is handed to ``runner`` first, so that it runs beside the reader's
-    layouts; it needs the reader's page numbers only at the end (finish_deck).
+    layouts; it needs the reader's page numbers only at the end (finish_deck). Tables
+    are measured before anything else: one too wide for the text block is a warning
+    (an error under ``strict``) that says how it is printed.
     """
     from .. import pdf
     from ..deck.join import render_deck
@@ -164,16 +166,18 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
     cache = manifest.root / ".reader-cache"
     out_dir = out_dir_for(manifest, settings)
     result = BuildResult(out_dir, warnings=list(course.warnings), timings=timings)
+    fits = pdf.table_fits(course, theme, runner, cache)
+    result.warnings.extend(_table_warnings(course, fits, strict))
     with build_lock(out_dir), staged(out_dir) as staging:
         deck_job = runner.submit(render_deck, course, theme, cache, priority=DECK_LATER) \
             if "pptx" in settings.outputs else None
         report.stage(f"reader: {len(course.items)} items")
         if settings.pdf_variant:
             # Tagged and archival PDFs keep one structure tree: one document, no assembly.
-            data, page_map = pdf.render_single(course, theme, runner)
+            data, page_map = pdf.render_single(course, theme, runner, fits=fits)
         else:
             data, page_map, result.cache = pdf.render_assembled(
-                course, theme, runner, cache_folder=cache, progress=report.step)
+                course, theme, runner, cache_folder=cache, progress=report.step, fits=fits)
         result.pages = page_map.front_pages + page_map.body_pages
         result.page_map = page_map
         lap("pdf")
@@ -195,6 +199,17 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
 
 
 DECK_LATER = 1   # task priority: the deck's work fills the gaps between the reader's layouts
+
+
+def _table_warnings(course: Course, fits: dict, strict: bool) -> list[Problem]:
+    """What was done to tables too wide for the text block; errors under --strict."""
+    from ..course.checks import table_warnings
+
+    found = table_warnings(course, fits)
+    if strict and found:
+        raise CourseError([Problem(w.location, f"{w.message} (an error under --strict)")
+                           for w in found])
+    return found
 
 
 def _record(manifest: Manifest, settings: Settings, signature: str, staging: Staging,
@@ -284,7 +299,7 @@ def run(plan: Plan, runner: Runner, report: Progress | None = None) -> list[Buil
     """
     courses = [load_course(plan.manifest, s, plan.strict) for s in plan.settings]
     return [build_variant(plan.manifest, settings, course, runner, report=report,
-                          signature=signature)
+                          signature=signature, strict=plan.strict)
             for settings, course, signature in zip(plan.settings, courses, plan.signatures)]
 
 

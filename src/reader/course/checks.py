@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ..errors import Location, Problem
 from .copying import findings
 from .model import Course, Essay, Excerpt, Table
 
 MIN_PRINT_DPI = 150
-TEXT_WIDTH_IN = 6.3          # the reader's text column on letter or A4, roughly
-MAX_TABLE_COLUMNS_CHARS = 95  # beyond this a table's natural width exceeds the column
+TEXT_WIDTH_IN = 4.7          # the reader's text block (120 mm on letter, 114 mm on A4)
 
 
 def course_warnings(course: Course) -> list[Problem]:
     found: list[Problem] = []
     for item in course.items:
-        where = Location(item.path, None, None, course.root)
         if isinstance(item, (Essay, Excerpt)) and item.doc is not None:
             found.extend(_image_warnings(item, course))
-        if isinstance(item, Table):
-            widest = sum(max([len(str(c))] + [len(item.cell_text(r, i))
-                                               for r in range(len(item.rows))])
-                         for i, c in enumerate(item.columns))
-            if widest > MAX_TABLE_COLUMNS_CHARS:
-                found.append(Problem(where, f"{item.label} is wider than the page "
-                                            f"({len(item.columns)} columns); its cells will "
-                                            "wrap; consider splitting it"))
     found.extend(_copying_warnings(course))
+    return found
+
+
+def table_warnings(course: Course, fits: Mapping[str, Any]) -> list[Problem]:
+    """Tables too wide for the text block, with what the build did about each.
+
+    ``fits`` is how each table is printed, decided from the real layout by
+    pdf/tables.py (a Fit has ``adjusted`` and ``describe()``); a table that needed
+    nothing is not mentioned. ``reader check`` lays nothing out, so it cannot say.
+    """
+    found = []
+    for item in course.items:
+        fit = fits.get(item.anchor)
+        if isinstance(item, Table) and fit is not None and fit.adjusted:
+            found.append(Problem(Location(item.path, None, None, course.root),
+                                 f"{item.label} ({len(item.columns)} columns) is wider than "
+                                 f"the text block; it is printed {fit.describe()}"))
     return found
 
 

@@ -36,6 +36,32 @@ def count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
         raise Invalid(f"expected a whole number from 1 to 100,000, found {describe(value)}")
     return value
+POINTS_PER = {"mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pt": 1.0}
+MAX_BLEED_MM = 10.0
+_LENGTH = re.compile(r"(\d+(?:\.\d+)?|\.\d+)\s*(mm|cm|in|pt)")
+
+
+def length_points(length: str) -> float:
+    """A length as validated by ``_bleed`` ('3mm', '0.125in') in PDF points."""
+    match = _LENGTH.fullmatch(length)
+    if match is None:
+        raise ValueError(f"not a length: {length!r}")
+    return float(match.group(1)) * POINTS_PER[match.group(2)]
+
+
+def _bleed(value: Any) -> str:
+    """How far printing runs past the trim edge, for a print shop: '3mm', '0.125in'."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+        return "0mm"
+    match = _LENGTH.fullmatch(value.strip().lower()) if isinstance(value, str) else None
+    if match is None:
+        raise Invalid(f"expected a length such as 3mm or 0.125in (mm, cm, in or pt), found "
+                      f"{describe(value)}")
+    length = f"{match.group(1)}{match.group(2)}"
+    if length_points(length) > MAX_BLEED_MM * POINTS_PER["mm"] + 1e-9:
+        raise Invalid(f"a bleed of {length} is more than {MAX_BLEED_MM:g}mm; print shops ask "
+                      "for 3mm (or 0.125in)")
+    return length
 
 
 def _bool(value: Any) -> bool:
@@ -60,6 +86,8 @@ COURSE_SCHEMA: dict[str, Field] = {
     "duplex": Field(_bool),
     "enrolment": Field(count),
     "copies": Field(count),
+    "bleed": Field(_bleed),
+    "crop_marks": Field(_bool),
     "contents": Field(lambda v: v, required=True),
     "classes": Field(lambda v: v),
 }
@@ -72,6 +100,8 @@ CLASS_SCHEMA: dict[str, Field] = {
     "outputs": COURSE_SCHEMA["outputs"],
     "enrolment": COURSE_SCHEMA["enrolment"],
     "copies": COURSE_SCHEMA["copies"],
+    "bleed": COURSE_SCHEMA["bleed"],
+    "crop_marks": COURSE_SCHEMA["crop_marks"],
     "skip": Field(list_of(text)),
 }
 
@@ -116,6 +146,8 @@ class Settings:
     duplex: bool = False
     enrolment: int | None = None       # students in the class (the permissions report)
     copies: int | None = None          # copies to print; default: the enrolment
+    bleed: str | None = None          # a CSS length ('3mm'): printing past the trim edge
+    crop_marks: bool = False          # marks at the corners of the trim, outside the bleed
     class_name: str | None = None
     skip: tuple[str, ...] = ()
 
@@ -200,7 +232,8 @@ def load_manifest(target: Path) -> Manifest:
     settings = Settings(
         title=clean["title"],
         **{k: clean[k] for k in ("subtitle", "course", "instructor", "term", "lang", "paper",
-                                 "edition", "pdf_variant", "duplex", "enrolment", "copies")
+                                 "edition", "pdf_variant", "duplex", "enrolment", "copies",
+                                 "bleed", "crop_marks")
            if k in clean},
         outputs=tuple(clean.get("outputs") or ("pdf", "pptx")),
     )

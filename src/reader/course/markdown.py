@@ -282,11 +282,20 @@ def _render_html(md: MarkdownIt, tokens: list[Token], env: dict, notes: dict[int
         level = max(3, int(toks[idx].tag[1]) + 1)
         return f"</h{min(level, 6)}>\n"
 
+    def paragraph_open(self, toks, idx, options, env):  # noqa: ANN001
+        # Lines ending in hard breaks are verse: the stylesheet keeps its stanzas apart
+        # by a blank line instead of indenting them as prose paragraphs.
+        following = toks[idx + 1].children if idx + 1 < len(toks) else None
+        if any(child.type == "hardbreak" for child in following or ()):
+            toks[idx].attrSet("class", "verse")
+        return self.renderToken(toks, idx, options, env)
+
     saved = {name: renderer.rules.get(name) for name in
-             ("footnote_ref", "heading_open", "heading_close")}
+             ("footnote_ref", "heading_open", "heading_close", "paragraph_open")}
     renderer.rules["footnote_ref"] = footnote_ref.__get__(renderer)
     renderer.rules["heading_open"] = heading_open.__get__(renderer)
     renderer.rules["heading_close"] = heading_close.__get__(renderer)
+    renderer.rules["paragraph_open"] = paragraph_open.__get__(renderer)
     try:
         return renderer.render(tokens, md.options, env)
     finally:

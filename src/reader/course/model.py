@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
+from markupsafe import Markup, escape
+
 from .licence import BASIS_NAMES, Licence, basis
 from .markdown import Document, has_image, parse_markdown_file, render_inline, typographic
 from ..errors import CourseError, Location, Problem, Problems
@@ -74,8 +76,6 @@ class Source:
 
     def citation_html(self) -> str:
         """Bibliography form: Author. *Title*. Edition. Place: Publisher, Year."""
-        from markupsafe import escape
-
         parts = []
         if self.author:
             parts.append(f"{escape(typographic(self.author))}.")
@@ -219,6 +219,19 @@ class Excerpt(Item):
         if self.pages:
             text += f", {pages_label(self.pages)}"
         return text
+
+    @property
+    def attribution_html(self) -> Markup:
+        """The attribution as a citation: roman, with the work's title in italic."""
+        assert self.source is not None
+        bits = [b for b in (self.source.publisher, self.source.year) if b]
+        html = escape(f"{self.author}, ") if self.author else Markup("")
+        html += Markup("<cite>%s</cite>") % self.source.title
+        if bits:
+            html += escape(f" ({', '.join(bits)})")
+        if self.pages:
+            html += escape(f", {pages_label(self.pages)}")
+        return html
 
     @property
     def word_count(self) -> int:
@@ -437,8 +450,22 @@ CHART_SCHEMA = {"type": Field(choice("bar", "line"), required=True),
                 "title": Field(text)}
 
 
+def typographic_settings(settings: Settings) -> Settings:
+    """The course's own words as printed: curly quotes and apostrophes, dashes. Done once
+    here, so the reader, its metadata and the deck all print the same text."""
+    from dataclasses import replace
+
+    lang = settings.lang
+    return replace(settings, title=typographic(settings.title, lang),
+                   subtitle=_typographic(settings.subtitle, lang),
+                   course=_typographic(settings.course, lang),
+                   instructor=_typographic(settings.instructor, lang),
+                   term=_typographic(settings.term, lang))
+
+
 def build_course(manifest: Manifest, settings: Settings) -> Course:
     """Load every item file of one variant, report all problems at once, number the items."""
+    settings = typographic_settings(settings)
     problems = Problems()
     warnings: list[Problem] = []
     counters = {kind: 0 for kind in LABELS}
@@ -509,17 +536,19 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
             _no_images(front.get(key), doc.front_src.value(doc.front, key), f"the {key}",
                        problems)
         if ref.kind == "essay":
-            return Essay(title=front["title"], author=front.get("author"), doc=doc,
+            return Essay(title=front["title"], author=_typographic(front.get("author"), lang),
+                         doc=doc,
                          slides=[typographic(s, lang) for s in front["slides"]]
                          if "slides" in front else None, **common)
-        source = _source(doc.front, front, doc.front_src, problems)
+        source = _source(doc.front, front, doc.front_src, problems, lang)
         if source is None:
             return None
         raw_source = doc.front["source"]
         pages = front.get("pages") or (isinstance(raw_source, dict) and raw_source.get("pages")
                                        and text(raw_source["pages"])) or None
         permission, licence = _permission(doc.front, doc.front_src, problems)
-        return Excerpt(title=front["title"], author=front.get("author") or source.author,
+        return Excerpt(title=front["title"],
+                       author=_typographic(front.get("author"), lang) or source.author,
                        source=source, pages=pages, headnote=front.get("headnote"),
                        permission=permission, licence=licence, doc=doc, **common)
     src = YamlSource(ref.path, root)
@@ -529,8 +558,8 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
         problems.add(where, f"this {ref.kind} file is empty; it needs at least 'title:'")
         return None
     if ref.kind == "questions":
-        return _questions(data, src, where, problems, common)
-    return _table(data, src, where, problems, common, root)
+        return _questions(data, src, where, problems, common, lang)
+    return _table(data, src, where, problems, common, root, lang)
 
 
 def _no_images(value: str | None, where: Location, what: str, problems: Problems) -> None:
@@ -540,19 +569,28 @@ def _no_images(value: str | None, where: Location, what: str, problems: Problems
                             "in the body of an essay or excerpt")
 
 
-def _source(data: YMap, front: dict, src: YamlSource, problems: Problems) -> Source | None:
+def _typographic(value: str | None, lang: str) -> str | None:
+    return typographic(value, lang) if value else value
+
+
+def _source(data: YMap, front: dict, src: YamlSource, problems: Problems,
+            lang: str) -> Source | None:
     raw = data.get("source")
     if raw is None:
         return None
     if isinstance(raw, str):
-        return Source(front.get("author"), raw.strip())
+        return Source(_typographic(front.get("author"), lang), typographic(raw.strip(), lang))
     clean = check_mapping(raw, SOURCE_SCHEMA, src, problems, "'source'",
                           where=src.value(data, "source"))
     if not clean or "title" not in clean:
         return None
     details = {k: clean[k] for k in ("publisher", "year", "place", "edition", "isbn", "chapter",
                                      "work_pages", "rights_holder") if k in clean}
-    return Source(clean.get("author") or front.get("author"), clean["title"], **details)
+    for key in ("publisher", "place", "edition", "chapter"):
+        if key in details:
+            details[key] = typographic(details[key], lang)
+    return Source(_typographic(clean.get("author") or front.get("author"), lang),
+                  typographic(clean["title"], lang), **details)
 
 
 def _permission(data: YMap, src: YamlSource, problems: Problems
@@ -578,7 +616,7 @@ def _permission(data: YMap, src: YamlSource, problems: Problems
 
 
 def _questions(data: Any, src: YamlSource, where: Location, problems: Problems,
-               common: dict) -> Questions | None:
+               common: dict, lang: str) -> Questions | None:
     clean = check_mapping(data, QUESTIONS_SCHEMA, src, problems, "a questions file", where)
     if not clean or "questions" not in clean or "title" not in clean:
         return None
@@ -603,7 +641,7 @@ def _questions(data: Any, src: YamlSource, where: Location, problems: Problems,
             except Invalid as exc:
                 problems.add(loc, f"question {i + 1}: {exc}; write the question as text or "
                                   "as 'text:' with optional 'notes:'")
-    return Questions(title=clean["title"], questions=questions, intro=clean.get("intro"),
+    return Questions(title=clean["title"], questions=questions, intro=_typographic(clean.get("intro"), lang),
                      **common)
 
 
@@ -631,7 +669,7 @@ def parse_number(value: Any) -> Any:
 
 
 def _table(data: Any, src: YamlSource, where: Location, problems: Problems, common: dict,
-           root: Path) -> Table | None:
+           root: Path, lang: str) -> Table | None:
     clean = check_mapping(data, TABLE_SCHEMA, src, problems, "a table file", where)
     if clean is None or "title" not in clean:
         return None
@@ -657,7 +695,7 @@ def _table(data: Any, src: YamlSource, where: Location, problems: Problems, comm
         return None
     if len(problems.items) > count_before or columns is None:
         return None
-    table = Table(title=clean["title"], columns=columns, rows=rows, source=clean.get("source"),
+    table = Table(title=clean["title"], columns=columns, rows=rows, source=_typographic(clean.get("source"), lang),
                   data_path=data_path, **common)
     if "chart" in data:
         table.chart = _chart(data, table, src, problems, cell)

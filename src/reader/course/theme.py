@@ -66,12 +66,22 @@ def size(low: float, high: float) -> Callable[[Any], float]:
     return check
 
 
+def ems(low: float, high: float) -> Callable[[Any], float]:
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                not low <= value <= high:
+            raise BadToken(f"expected a width in ems from {low:g} to {high:g}, found {value!r}")
+        return value
+    return check
+
+
 TOKEN_SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
     "colours": {name: colour for name in ("accent", "accent2", "accent3", "accent4", "ink",
                                           "muted", "rule", "tint", "paper")},
     "fonts": {"body": family, "heading": family, "deck": family, "deck_metrics": family},
     "deck": {"title": size(16, 96), "heading": size(14, 72), "body": size(12, 48),
              "quote": size(12, 48), "small": size(8, 32), "min_body": size(10, 48)},
+    "tables": {"min_size": size(6, 12), "text_column": ems(4, 40)},
 }
 
 

@@ -46,10 +46,19 @@ class Geometry:
     height: float
     right: tuple[float, float, float, float]  # top, right, bottom, left
     left: tuple[float, float, float, float]
+    wide: tuple[float, float, float, float] | None = None  # a landscape page's (pdf/tables.py)
 
     @property
     def left_shift(self) -> float:
         return self.left[3] - self.right[3]
+
+    def of_page(self, page: pikepdf.Page) -> "Geometry":
+        """This geometry, or the landscape one for a landscape page (a wide table's): its
+        margins are the same on both sides, so it is never shifted."""
+        box = page.mediabox
+        if self.wide is None or float(box[2]) - float(box[0]) <= float(box[3]) - float(box[1]):
+            return self
+        return Geometry(self.height, self.width, self.wide, self.wide)
 
 
 @dataclass
@@ -74,12 +83,14 @@ def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks
              duplex_breaks: set[str], outline: list[Outline] | None = None,
              metadata: dict[str, str], lang: str,
              font_cache: FontCache | None = None, front_fonts: list[dict] | None = None,
-             font_folders: list[Path] | None = None) -> tuple[bytes, dict[str, int]]:
+             font_folders: list[Path] | None = None, bleed: float = 0.0,
+             crop_marks: bool = False) -> tuple[bytes, dict[str, int]]:
     """Join front matter and chunks; return the PDF and each chunk's first folio.
 
     ``front_fonts`` and each chunk's ``fonts``: the proven originals of their font
     programs; ``font_folders``: where those originals may be read (the course, the
     theme). ``font_cache`` (get/put by key) keeps the cut fonts between builds.
+    ``bleed`` (points) and ``crop_marks``: for a print shop (press.py).
     """
     out = pikepdf.Pdf.new()
     front = pikepdf.Pdf.open(io.BytesIO(front_pdf))
@@ -100,13 +111,14 @@ def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks
         starts[chunk.key] = folio
         out.pages.extend(doc.pages)
         for name, (page, x, y) in chunk.anchors.items():
-            shift = geometry.left_shift / PX if (folio + page) % 2 == 0 else 0
+            shift = geometry.of_page(out.pages[first_index + page]).left_shift / PX \
+                if (folio + page) % 2 == 0 else 0
             anchor_pages[name] = (first_index + page, x + shift, y)
         for n in range(chunk.pages):
             index = first_index + n
             this_folio = folio + n
             if this_folio % 2 == 0:
-                _shift(out.pages[index], geometry.left_shift)
+                _shift(out.pages[index], geometry.of_page(out.pages[index]).left_shift)
             head = None
             if n > 0:
                 head = course_title if this_folio % 2 == 0 else chunk.head
@@ -124,6 +136,10 @@ def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks
     _outline(out, outline or [])
     _page_labels(out, front_count)
     _metadata(out, metadata, lang)
+    if bleed or crop_marks:
+        from .press import add_print_marks
+
+        add_print_marks(out, bleed, crop_marks)
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -219,12 +235,13 @@ class _StampFont:
             ToUnicode=pikepdf.Stream(pdf, cmap))
 
 
-def _stamp(pdf: pikepdf.Pdf, plan: list[tuple[int, int, str | None]], geometry: Geometry,
+def _stamp(pdf: pikepdf.Pdf, plan: list[tuple[int, int, str | None]], base_geometry: Geometry,
            furniture: Furniture, font: "_StampFont", cache: FontCache | None = None,
            program: pikepdf.Stream | None = None) -> None:
     font_ref = pdf.make_indirect(font.pdf_font(pdf, cache, program))
     for index, folio, head in plan:
         page = pdf.pages[index]
+        geometry = base_geometry.of_page(page)
         left = folio % 2 == 0
         top, right, bottom, left_margin = geometry.left if left else geometry.right
         ops = []
@@ -284,12 +301,13 @@ def _link_contents(pdf: pikepdf.Pdf, links: list[tuple[int, str, tuple]],
             continue
         dest_index, ax, ay = anchors[target]
         dest_page = pdf.pages[dest_index]
+        dest_height = geometry.of_page(dest_page).height
         annot = pikepdf.Dictionary(
             Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Border=pikepdf.Array([0, 0, 0]),
             Rect=pikepdf.Array([x0 * PX, geometry.height - y1 * PX, x1 * PX,
                                 geometry.height - y0 * PX]),
             Dest=pikepdf.Array([dest_page.obj, pikepdf.Name.XYZ, ax * PX,
-                                geometry.height - ay * PX, 0]))
+                                dest_height - ay * PX, 0]))
         page = pdf.pages[page_index]
         if "/Annots" not in page.obj:
             page.obj.Annots = pikepdf.Array()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..core.dates import document_date, iso_date, pdf_date
 from ..course.model import Course, Item, Part
@@ -22,8 +22,11 @@ from ..course.pagemap import PageMap
 from ..course.theme import Theme
 from ..core.tasks import InProcess, Runner
 from .engine import chunk_css, pdf_options
-from .html import HtmlBuilder, chart_jobs, chart_placeholders, probe_html
+from .html import HtmlBuilder, chart_jobs, chart_placeholders, measure_html, probe_html
 from .layout import LAYOUT_FIRST, EngineSpec, Layout, task_document
+
+if TYPE_CHECKING:
+    from .tables import Fit
 
 
 @dataclass
@@ -52,13 +55,40 @@ def body_chunks(course: Course) -> list[Chunk]:
     return chunks
 
 
+def table_fits(course: Course, theme: Theme, runner: Runner | None = None,
+               cache_folder: Path | None = None) -> dict[str, "Fit"]:
+    """How each data table is printed (pdf/tables.py), from one measuring layout of them
+    all; cached by that document, so an edit elsewhere measures nothing."""
+    import hashlib
+
+    from ..core.store import ChunkCache
+    from .tables import fits_from
+
+    html = measure_html(HtmlBuilder(course, theme, {}))
+    if html is None:
+        return {}
+    cache = ChunkCache(cache_folder, "tables", suffix=".bin")
+    key = hashlib.sha256((_base_fingerprint(course, theme) + html).encode()).hexdigest()
+    hit = cache.get(key)
+    measured = hit[1].get("measured") if hit is not None else None
+    if not isinstance(measured, dict):
+        measured = Layout(runner or InProcess(), engine_spec(course, theme)).measure(html)
+        cache.put(key, b"", {"measured": measured})
+    return fits_from(measured, course, theme.tokens)
+
+
 def render_single(course: Course, theme: Theme, runner: Runner | None = None,
-                  charts: dict[str, str] | None = None) -> tuple[bytes, PageMap]:
+                  charts: dict[str, str] | None = None,
+                  fits: dict[str, "Fit"] | None = None) -> tuple[bytes, PageMap]:
     """The whole reader as one WeasyPrint document: the reference the chunks must match,
-    and the path for tagged PDFs (their structure tree stays whole)."""
+    and the path for tagged PDFs (their structure tree stays whole).
+
+    ``fits``: how its data tables are set (``table_fits``); measured here if not given."""
     runner = runner or InProcess()
+    if fits is None:
+        fits = table_fits(course, theme, runner)
     placeholders = chart_placeholders(course, theme)
-    builder = HtmlBuilder(course, theme, charts if charts is not None else placeholders)
+    builder = HtmlBuilder(course, theme, charts if charts is not None else placeholders, fits)
     chunks = body_chunks(course)
     html = builder.render([c.section() for c in chunks], front=True, body_start=1)
     data, count, found = runner.submit(task_document, engine_spec(course, theme), html,
@@ -74,6 +104,10 @@ def render_single(course: Course, theme: Theme, runner: Runner | None = None,
         page_map.start[key] = start - body_first + 1
         page_map.pages[key] = end - start
     page_map.body_pages = count - body_first
+    if course.settings.bleed or course.settings.crop_marks:
+        from .press import with_print_marks
+
+        data = with_print_marks(data, bleed_points(course), course.settings.crop_marks)
     return data, page_map
 
 
@@ -122,29 +156,34 @@ def _cached_geometry(layout, builder: HtmlBuilder, folder: Path | None,  # noqa:
         try:
             g = hit[1]["geometry"]
             return Geometry(float(g[0]), float(g[1]), tuple(map(float, g[2])),
-                            tuple(map(float, g[3])))
+                            tuple(map(float, g[3])), tuple(map(float, g[4])) if g[4] else None)
         except (KeyError, TypeError, ValueError, IndexError):
             pass
     geometry = layout.geometry(html)
     cache.put(key, b"", {"geometry": [geometry.width, geometry.height, list(geometry.right),
-                                      list(geometry.left)]})
+                                      list(geometry.left),
+                                      list(geometry.wide) if geometry.wide else None]})
     return geometry
 
 
 def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
                      cache_folder: Path | None = None,
-                     progress: Callable[[int, int, str], None] | None = None):
+                     progress: Callable[[int, int, str], None] | None = None,
+                     fits: dict[str, "Fit"] | None = None):
     """The reader as independently laid-out, cached chunks; returns (pdf, PageMap, stats).
 
     Every layout is a task for ``runner`` (in this process when none is given).
+    ``fits``: how its data tables are set (``table_fits``); measured here if not given.
     """
     import hashlib
 
     from ..core.store import ChunkCache
 
     layout = Layout(runner or InProcess(), engine_spec(course, theme))
+    if fits is None:
+        fits = table_fits(course, theme, runner, cache_folder)
     placeholders = chart_placeholders(course, theme)
-    builder = HtmlBuilder(course, theme, placeholders)
+    builder = HtmlBuilder(course, theme, placeholders, fits)
     base = _base_fingerprint(course, theme)
     geometry = _cached_geometry(layout, builder, cache_folder, base)
     extra = chunk_css(geometry)
@@ -247,8 +286,15 @@ def _assemble(course: Course, theme: Theme, front_pdf: bytes, front_meta: dict, 
                                                     f"{version('weasyprint')}, pikepdf)",
                   **_dates()},
         lang=settings.lang, font_cache=fonts, front_fonts=front_meta.get("fonts", []),
-        font_folders=[course.root, theme.builtin])
+        font_folders=[course.root, theme.builtin], bleed=bleed_points(course),
+        crop_marks=settings.crop_marks)
     return data
+
+
+def bleed_points(course: Course) -> float:
+    from ..course.manifest import length_points
+
+    return length_points(course.settings.bleed) if course.settings.bleed else 0.0
 
 
 

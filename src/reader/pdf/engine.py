@@ -13,6 +13,7 @@ from ..core.files import inside
 from ..course.model import Course
 from ..course.theme import Theme
 from ..errors import CourseError, Location, Problem
+from . import typeset
 
 
 def make_fetcher(allowed: list[Path], root: Path):
@@ -57,6 +58,7 @@ class Renderer:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         logging.getLogger("fontTools").setLevel(logging.ERROR)
         _parse_array_types_once()
+        typeset.install()
         self.weasyprint = weasyprint
         self.course = course
         self.theme = theme
@@ -235,7 +237,7 @@ def render_chunk(html: str) -> tuple[bytes, int, dict, list[dict]]:
 
 
 def probe_geometry(renderer: Renderer, html: str):
-    """Lay out the probe's two pages to learn right and left margins."""
+    """Lay out the probe's pages to learn right and left margins (and a landscape page's)."""
     from .assemble import PX, Geometry
 
     document = renderer.layout(html)
@@ -246,17 +248,23 @@ def probe_geometry(renderer: Renderer, html: str):
                 box.margin_left * PX)
 
     first = document.pages[0]
-    return Geometry(first.width * PX, first.height * PX, margins(right), margins(left))
+    wide = document.pages[2] if len(document.pages) > 2 else None
+    return Geometry(first.width * PX, first.height * PX, margins(right), margins(left),
+                    margins(wide._page_box) if wide and wide.width > wide.height else None)
 
 
 def chunk_css(geometry) -> str:  # noqa: ANN001
     """Chunks: no heads or folios (stamped later), every page with right-page margins."""
     top, right, bottom, left = geometry.right
-    return ("@page { @top-left { content: none } @top-right { content: none } "
-            "@bottom-left { content: none } @bottom-right { content: none } "
-            "@bottom-center { content: none } @top-center { content: none } }\n"
-            f"@page :left {{ margin: {top}pt {right}pt {bottom}pt {left}pt }}\n"
-            f"@page :right {{ margin: {top}pt {right}pt {bottom}pt {left}pt }}")
+    css = ("@page { @top-left { content: none } @top-right { content: none } "
+           "@bottom-left { content: none } @bottom-right { content: none } "
+           "@bottom-center { content: none } @top-center { content: none } }\n"
+           f"@page :left {{ margin: {top}pt {right}pt {bottom}pt {left}pt }}\n"
+           f"@page :right {{ margin: {top}pt {right}pt {bottom}pt {left}pt }}")
+    if geometry.wide:  # the rules above would win over the stylesheet's (a user sheet's)
+        top, right, bottom, left = geometry.wide
+        css += f"\n@page wide {{ margin: {top}pt {right}pt {bottom}pt {left}pt }}"
+    return css
 
 
 def merged_links(document) -> list[tuple[int, str, tuple]]:  # noqa: ANN001

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
@@ -10,15 +11,21 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..course.model import Course, Table
 from ..course.theme import Theme, template_loader
 from ..errors import CourseError, Location, Problem
+from .typeset import hyphenation_language
+
+if TYPE_CHECKING:
+    from .tables import Fit
 
 
 class HtmlBuilder:
     """Renders the Jinja templates (sandboxed, autoescaped) for any set of sections."""
 
-    def __init__(self, course: Course, theme: Theme, charts: dict[str, str]):
+    def __init__(self, course: Course, theme: Theme, charts: dict[str, str],
+                 fits: dict[str, "Fit"] | None = None):
         self.course = course
         self.theme = theme
         self.charts = charts
+        self.table_fits = {anchor: fit.template_data() for anchor, fit in (fits or {}).items()}
         self.env = SandboxedEnvironment(loader=template_loader(theme),
                                         autoescape=True, undefined=StrictUndefined)
         try:
@@ -33,7 +40,8 @@ class HtmlBuilder:
         try:
             return self.template.render(
                 course=self.course, sections=sections, front=front, toc_pages=toc_pages,
-                body_start=body_start, charts=self.charts,
+                body_start=body_start, charts=self.charts, table_fits=self.table_fits,
+                hyphenation_lang=hyphenation_language(self.course.settings.lang),
                 theme_css=self.theme_css + "\n" + extra_css)
         except TemplateError as exc:
             raise _template_error(exc, self.theme) from None
@@ -92,6 +100,19 @@ def draw_charts(html: str, jobs: dict[str, Table], theme: Theme) -> str:
 
 
 def probe_html(builder: HtmlBuilder) -> str:
-    """Two empty pages with the theme's CSS: what the page geometry is learnt from."""
+    """Two empty pages with the theme's CSS, and a landscape one (a wide table's): what
+    the page geometry is learnt from."""
     return builder.render([], front=False).replace(
-        "<body>", '<body><main class="body"><p style="break-after: page">.</p><p>.</p></main>')
+        "<body>", '<body><main class="body"><p style="break-after: page">.</p><p>.</p>'
+                  '<article class="item table landscape"><p>.</p></article></main>')
+
+
+def measure_html(builder: HtmlBuilder) -> str | None:
+    """The document pdf/tables.py measures every data table in (None: the course has none)."""
+    from .tables import MEASURE_CSS
+
+    tables = [i for i in builder.course.items if isinstance(i, Table)]
+    if not tables:
+        return None
+    return builder.render([{"kind": "measure", "tables": tables, "part": None, "item": None}],
+                          extra_css=MEASURE_CSS)

@@ -53,6 +53,13 @@ def task_probe(spec: EngineSpec, html: str) -> Any:
     return probe_geometry(renderer_for(spec), html)
 
 
+def task_measure(spec: EngineSpec, html: str) -> dict:
+    """Every data table's columns and the text block's widths (pdf/tables.py)."""
+    from .tables import read_measures
+
+    return read_measures(renderer_for(spec).layout(html))
+
+
 def task_chunk(spec: EngineSpec, html: str, charts: dict[str, Any]
                ) -> tuple[bytes, int, dict, list[dict]]:
     """One chunk (its charts drawn here first), laid out and written."""
@@ -100,6 +107,9 @@ class Layout:
 
     def geometry(self, html: str) -> Any:
         return self.runner.submit(task_probe, self.spec, html, priority=LAYOUT_FIRST).result()
+
+    def measure(self, html: str) -> dict:
+        return self.runner.submit(task_measure, self.spec, html, priority=LAYOUT_FIRST).result()
 
     def chunks(self, todo: list[tuple[str, dict[str, Any]]], progress: Progress | None = None
                ) -> list[tuple[bytes, int, dict, list[dict]]]:

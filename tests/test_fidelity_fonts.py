@@ -43,36 +43,22 @@ def _single_reference(root: Path, out: Path) -> Path:
     return out
 
 
-def _furniture_rows(pdf: Path) -> list[list[tuple[float, float]]]:
-    """Per page, the rows (top, bottom in pt) of the running head and folio the fast path
-    stamps after layout. They are placed by assembly code, not by the layout, and sit
-    about a point away from the single document's (a known difference, tracked apart)."""
-    import pdfplumber
-
-    with pdfplumber.open(pdf) as doc:
-        return [[(c["top"], c["bottom"]) for c in page.chars if "READER+" in c["fontname"]]
-                for page in doc.pages]
-
-
 def _body_differences(fast: Path, single: Path) -> list[str]:
-    """Pages where PDFium draws the two PDFs differently, outside the furniture's rows.
+    """Pages where PDFium draws the two PDFs differently: whole pages, running heads and
+    folios included (assembly copies them as WeasyPrint draws them, pdf/furniture.py).
 
     verify.py's thresholds: a pixel differs when a channel moves by more than 64/255, a
     page fails beyond 8 such pixels. That tolerates anti-aliasing only: the same PDF
-    drawn twice differs by 0 pixels, the two paths' body text by 0, and one missing bold
-    "6" of a label is 39 pixels.
+    drawn twice differs by 0 pixels, the two paths by 0 on every page of the sample, and
+    one missing bold "6" of a label is 39 pixels.
     """
-    scale = RASTER_DPI / 72
     out = []
-    pages = zip(render_pages(fast, RASTER_DPI), render_pages(single, RASTER_DPI),
-                _furniture_rows(fast))
-    for number, (a, b, rows) in enumerate(pages, 1):
+    for number, (a, b) in enumerate(zip(render_pages(fast, RASTER_DPI),
+                                        render_pages(single, RASTER_DPI)), 1):
         if a.shape != b.shape:
             out.append(f"page {number}: other size")
             continue
         differ = pixel_difference(a, b) > RASTER_THRESHOLD
-        for top, bottom in rows:
-            differ[max(0, int((top - 4) * scale)):int((bottom + 4) * scale) + 1, :] = False
         if differ.sum() > RASTER_MAX_PIXELS:
             out.append(f"page {number}: {int(differ.sum())} pixels differ")
     return out

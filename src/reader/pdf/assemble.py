@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pikepdf
-from fontTools.ttLib import TTFont
 
-from .fonts import FontCache, cached_subset, merge_font_dictionaries, share_programs, to_unicode
+from .fonts import FontCache, merge_font_dictionaries, share_programs
+from .furniture import Furniture, Slot, resource_name, runs, stamp_ops
 
 PX = 0.75  # CSS px to PDF points
 
@@ -62,16 +64,6 @@ class Geometry:
 
 
 @dataclass
-class Furniture:
-    font_path: Path
-    head_size: float = 9.0
-    folio_size: float = 10.0
-    head_tracking: float = 0.02  # em, as reader.css's letter-spacing
-    head_colour: tuple[float, float, float] = (0.37, 0.35, 0.33)
-    folio_colour: tuple[float, float, float] = (0.12, 0.12, 0.12)
-
-
-@dataclass
 class Outline:
     title: str
     page: int                  # index in the final PDF
@@ -79,7 +71,8 @@ class Outline:
 
 
 def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks: list[ChunkPdf],
-             *, geometry: Geometry, furniture: Furniture, course_title: str,
+             *, geometry: Geometry, furniture: Furniture, strings: StringsLayout,
+             course_title: str,
              duplex_breaks: set[str], outline: list[Outline] | None = None,
              metadata: dict[str, str], lang: str,
              font_cache: FontCache | None = None, front_fonts: list[dict] | None = None,
@@ -90,7 +83,9 @@ def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks
     ``front_fonts`` and each chunk's ``fonts``: the proven originals of their font
     programs; ``font_folders``: where those originals may be read (the course, the
     theme). ``font_cache`` (get/put by key) keeps the cut fonts between builds.
-    ``bleed`` (points) and ``crop_marks``: for a print shop (press.py).
+    ``bleed`` (points) and ``crop_marks``: for a print shop (press.py). ``furniture``
+    and ``strings``: what the margin boxes hold and how their strings are laid out
+    (furniture.py).
     """
     out = pikepdf.Pdf.new()
     front = pikepdf.Pdf.open(io.BytesIO(front_pdf))
@@ -98,7 +93,7 @@ def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks
     front_count = len(front.pages)
     starts: dict[str, int] = {}
     anchor_pages: dict[str, tuple[int, float, float]] = {}
-    furniture_plan: list[tuple[int, int, str | None]] = []  # (pdf index, folio, head)
+    plan: list[tuple[int, str, list[tuple[Slot, str]]]] = []   # (page, kind, slots+text)
     folio = 1
     sources = []
     for chunk in chunks:
@@ -119,19 +114,18 @@ def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks
             this_folio = folio + n
             if this_folio % 2 == 0:
                 _shift(out.pages[index], geometry.of_page(out.pages[index]).left_shift)
-            head = None
-            if n > 0:
-                head = course_title if this_folio % 2 == 0 else chunk.head
-            furniture_plan.append((index, this_folio, head))
+            wide = geometry.of_page(out.pages[index]) is not geometry
+            kind = ("wide-" if wide else "") + ("left" if this_folio % 2 == 0 else "right")
+            texts = {"course": course_title, "head": chunk.head, "folio": str(this_folio)}
+            plan.append((index, kind, [(slot, slot.text if slot.what == "text" else
+                                        texts[slot.what])
+                                       for slot in furniture.page_slots(kind, opening=n == 0)]))
         folio += chunk.pages
-    stamp_font = _StampFont(furniture.font_path, {head for _, _, head in furniture_plan if head})
-    records = [*(front_fonts or []), *(r for chunk in chunks for r in chunk.fonts)]
-    stamp_original = stamp_font.original_sha256()
-    shared = share_programs(out, records, font_folders or [], font_cache,
-                            extra={stamp_original: stamp_font.glyph_ids()})
+    string_fonts = _stamp(out, plan, strings)
+    records = [*(front_fonts or []), *string_fonts,
+               *(r for chunk in chunks for r in chunk.fonts)]
+    shared = share_programs(out, records, font_folders or [], font_cache)
     merge_font_dictionaries(out, shared)
-    program = shared.get(stamp_original, (None,))[0]
-    _stamp(out, furniture_plan, geometry, furniture, stamp_font, font_cache, program)
     _link_contents(out, front_links, anchor_pages, geometry)
     _outline(out, outline or [])
     _page_labels(out, front_count)
@@ -162,133 +156,67 @@ def _shift(page: pikepdf.Page, dx: float) -> None:
 
 # --- furniture: running heads and folios ---------------------------------------------------
 
-class _StampFont:
-    """The heading face, subset to what the furniture needs, as a Type0 PDF font."""
-
-    def __init__(self, path: Path, texts: set[str]):
-        self.path = path
-        self.font = TTFont(str(path), recalcTimestamp=False, lazy=True)
-        self.cmap = self.font.getBestCmap()
-        self.upem = self.font["head"].unitsPerEm
-        self.hmtx = self.font["hmtx"]
-        chars = set("".join(texts)) | set("0123456789")
-        self.gids = {c: self.font.getGlyphID(self.cmap[ord(c)]) for c in chars
-                     if ord(c) in self.cmap}
-        metrics = self.font["hhea"]
-        self.ascent = metrics.ascent / self.upem
-        self.descent = -metrics.descent / self.upem
-
-    def width(self, text: str, size: float, tracking: float = 0.0) -> float:
-        total = 0
-        count = 0
-        for c in text:
-            if c in self.gids:
-                total += self.hmtx.metrics[self.font.getGlyphName(self.gids[c])][0]
-                count += 1
-        return total * size / self.upem + tracking * size * count
-
-    def encode(self, text: str) -> bytes:
-        return "".join(f"{self.gids[c]:04x}" for c in text if c in self.gids).encode()
-
-    def glyph_ids(self) -> set[int]:
-        return set(self.gids.values())
-
-    def original_sha256(self) -> str:
-        """What the chunks' proven originals are named by: the face can share their cut."""
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
-
-    def subset(self, cache: FontCache | None = None) -> bytes:
-        """The face cut down to the furniture's glyphs (ids kept); cached by file and glyphs."""
-        return cached_subset(self.path.read_bytes(), self.glyph_ids(), True, cache)
-
-    def pdf_font(self, pdf: pikepdf.Pdf, cache: FontCache | None = None,
-                 program: pikepdf.Stream | None = None) -> pikepdf.Dictionary:
-        """The Type0 font; ``program``: the face's embedded file when the chunks' text
-        already brought one (cut with the furniture's glyphs), else its own cut."""
-        if program is None:
-            data = self.subset(cache)
-            program = pikepdf.Stream(pdf, data)
-            program.Length1 = len(data)
-        file_stream = program
-        scale = 1000 / self.upem
-        widths = pikepdf.Array()
-        for gid in sorted(set(self.gids.values())):
-            advance = self.hmtx.metrics[self.font.getGlyphName(gid)][0]
-            widths.extend([gid, pikepdf.Array([round(advance * scale)])])
-        name = pikepdf.Name("/READER+" + self.font["name"].getDebugName(6).replace(" ", ""))
-        descriptor = pikepdf.Dictionary(
-            Type=pikepdf.Name.FontDescriptor, FontName=name, Flags=32,
-            FontBBox=pikepdf.Array([round(v * scale) for v in (
-                self.font["head"].xMin, self.font["head"].yMin, self.font["head"].xMax,
-                self.font["head"].yMax)]),
-            ItalicAngle=0, Ascent=round(self.ascent * 1000), Descent=round(-self.descent * 1000),
-            CapHeight=round(self.ascent * 1000 * 0.9), StemV=80, FontFile2=file_stream)
-        cid_font = pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=name,
-            CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
-            FontDescriptor=descriptor, W=widths, CIDToGIDMap=pikepdf.Name.Identity)
-        cmap = to_unicode((gid, c.encode("utf-16-be").hex()) for c, gid in
-                           sorted(self.gids.items(), key=lambda kv: kv[1]))
-        return pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=name,
-            Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=pikepdf.Array([cid_font]),
-            ToUnicode=pikepdf.Stream(pdf, cmap))
+StringsLayout = Callable[[list[tuple[str, str]]], tuple[bytes, dict, list[dict]]]
 
 
-def _stamp(pdf: pikepdf.Pdf, plan: list[tuple[int, int, str | None]], base_geometry: Geometry,
-           furniture: Furniture, font: "_StampFont", cache: FontCache | None = None,
-           program: pikepdf.Stream | None = None) -> None:
-    font_ref = pdf.make_indirect(font.pdf_font(pdf, cache, program))
-    for index, folio, head in plan:
-        page = pdf.pages[index]
-        geometry = base_geometry.of_page(page)
-        left = folio % 2 == 0
-        top, right, bottom, left_margin = geometry.left if left else geometry.right
-        ops = []
-        # Heads sit on the bottom of the top margin box (3 mm above the text block),
-        # folios 4 mm below the text block: the positions of reader.css's margin boxes.
-        if head:
-            size = furniture.head_size
-            line = size * 1.2
-            baseline = geometry.height - (top - 3 / 25.4 * 72 - line + (line - size) / 2 +
-                                          font.ascent * size)
-            text = _fit(font, head, size, geometry.width - left_margin - right)
-            tracking = furniture.head_tracking
-            x = left_margin if left else \
-                geometry.width - right - font.width(text, size, tracking)
-            ops.append(_text_op(font, text, size, x, baseline, furniture.head_colour,
-                                tracking * size))
-        size = furniture.folio_size
-        number = str(folio)
-        line = size * 1.22
-        baseline = geometry.height - (geometry.height - bottom + 4 / 25.4 * 72 +
-                                      (line - size) / 2 + font.ascent * size)
-        x = left_margin if left else geometry.width - right - font.width(number, size)
-        ops.append(_text_op(font, number, size, x, baseline, furniture.folio_colour))
-        if "/Resources" not in page.obj:
-            page.obj.Resources = pikepdf.Dictionary()
-        resources = page.obj.Resources
-        if "/Font" not in resources:
-            resources.Font = pikepdf.Dictionary()
-        resources.Font.ReaderFurniture = font_ref
-        # WeasyPrint leaves its flipped coordinate system in force: isolate it first.
-        page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-        page.contents_add(pikepdf.Stream(pdf, ("Q\nq\n" + "\n".join(ops) + "\nQ\n").encode()))
+def _stamp(pdf: pikepdf.Pdf, plan: list[tuple[int, str, list[tuple[Slot, str]]]],
+           strings: StringsLayout) -> list[dict]:
+    """Draw every page's running head and folio (furniture.py): each string laid out once,
+    its text operators copied onto the pages that show it. Returns the font records of
+    the strings' document, for the fonts to be shared with the rest of the book."""
+    wanted = sorted({(slot.style, text) for _, _, slots in plan for slot, text in slots
+                     if text})
+    if not wanted:
+        return []
+    data, positions, fonts = strings(wanted)
+    source, found = runs(data, positions)
+    index = {key: found[n] for n, key in enumerate(wanted) if n in found}
+    imported: dict[int, dict[str, tuple[str, str, Any]]] = {}   # strings page -> resources
+    for page_index, _, slots in plan:
+        page = pdf.pages[page_index]
+        height = float(page.mediabox[3]) - float(page.mediabox[1])
+        parts: list[bytes] = []
+        for slot, text in slots:
+            run = index.get((slot.style, text))
+            if run is None or not text:
+                continue
+            names = _resources_of(pdf, source, run.page, imported)
+            _add_resources(page, names.values())
+            parts.append(stamp_ops(run, slot, height, {old: new for old, (_, new, _) in
+                                                        names.items()}))
+        if parts:
+            # WeasyPrint leaves its flipped coordinate system in force: isolate it first.
+            page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+            page.contents_add(pikepdf.Stream(pdf, b"Q\n" + b"".join(parts)))
+    return fonts
 
 
-def _fit(font: _StampFont, text: str, size: float, width: float) -> str:
-    if font.width(text, size) <= width:
-        return text
-    while text and font.width(text + "…", size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+def _resources_of(pdf: pikepdf.Pdf, source: pikepdf.Pdf, page: int,
+                  imported: dict[int, dict[str, tuple[str, str, Any]]]
+                  ) -> dict[str, tuple[str, str, Any]]:
+    """The fonts and graphics states of a page of the strings' document, copied into the
+    book once, under names no chunk uses: old name -> (category, new name, object)."""
+    if page not in imported:
+        resources = source.pages[page].obj.get("/Resources", pikepdf.Dictionary())
+        names: dict[str, tuple[str, str, Any]] = {}
+        for category in ("/Font", "/ExtGState"):
+            for number, (name, value) in enumerate(resources.get(category, {}).items()):
+                new = resource_name(category[1:], name, len(imported) * 1000 + number)
+                if not value.is_indirect:
+                    value = source.make_indirect(value)
+                names[name] = (category, new, pdf.copy_foreign(value))
+        imported[page] = names
+    return imported[page]
 
 
-def _text_op(font: _StampFont, text: str, size: float, x: float, y: float,
-             colour: tuple[float, float, float], spacing: float = 0.0) -> str:
-    r, g, b = colour
-    return (f"BT {r:.3f} {g:.3f} {b:.3f} rg /ReaderFurniture {size:g} Tf {spacing:.3f} Tc "
-            f"{x:.3f} {y:.3f} Td <{font.encode(text).decode()}> Tj ET")
+def _add_resources(page: pikepdf.Page, entries: Iterable[tuple[str, str, Any]]) -> None:
+    if "/Resources" not in page.obj:
+        page.obj.Resources = pikepdf.Dictionary()
+    resources = page.obj.Resources
+    for category, name, value in entries:
+        if category not in resources:
+            resources[category] = pikepdf.Dictionary()
+        resources[category][name] = value
 
 
 # --- navigation and metadata ---------------------------------------------------------------------

@@ -22,10 +22,12 @@ from ..course.pagemap import PageMap
 from ..course.theme import Theme
 from ..core.tasks import InProcess, Runner
 from .engine import chunk_css, pdf_options
+from .furniture import Furniture, running_head, strings_html
 from .html import HtmlBuilder, chart_jobs, chart_placeholders, measure_html, probe_html
 from .layout import LAYOUT_FIRST, EngineSpec, Layout, task_document
 
 if TYPE_CHECKING:
+    from .assemble import Geometry
     from .tables import Fit
 
 
@@ -141,29 +143,53 @@ def _base_fingerprint(course: Course, theme: Theme) -> str:
 
 
 def _cached_geometry(layout, builder: HtmlBuilder, folder: Path | None,  # noqa: ANN001
-                     base: str):
-    """The page geometry, probed once per theme and paper (a 2-page layout otherwise)."""
+                     base: str) -> tuple["Geometry", Furniture]:
+    """The page geometry and the margin boxes (furniture.py), probed once per theme and
+    paper (a five-page layout otherwise)."""
     import hashlib
 
-    from .assemble import Geometry
     from ..core.store import ChunkCache
+    from .assemble import Geometry
 
     cache = ChunkCache(folder, "geometry")
     html = probe_html(builder)
     key = hashlib.sha256((base + html).encode()).hexdigest()
     hit = cache.get(key)
     if hit is not None:
-        try:
-            g = hit[1]["geometry"]
-            return Geometry(float(g[0]), float(g[1]), tuple(map(float, g[2])),
-                            tuple(map(float, g[3])), tuple(map(float, g[4])) if g[4] else None)
-        except (KeyError, TypeError, ValueError, IndexError):
-            pass
-    geometry = layout.geometry(html)
+        g = hit[1]["geometry"]
+        return (Geometry(float(g[0]), float(g[1]), tuple(map(float, g[2])),
+                         tuple(map(float, g[3])), tuple(map(float, g[4])) if g[4] else None),
+                Furniture.from_json(hit[1]["furniture"]))
+    geometry, furniture = layout.geometry(html)
     cache.put(key, b"", {"geometry": [geometry.width, geometry.height, list(geometry.right),
                                       list(geometry.left),
-                                      list(geometry.wide) if geometry.wide else None]})
-    return geometry
+                                      list(geometry.wide) if geometry.wide else None],
+                         "furniture": furniture.to_json()})
+    return geometry, furniture
+
+
+def _strings(layout: Layout, builder: HtmlBuilder, folder: Path | None,
+             base: str) -> Callable[[list[tuple[str, str]]], tuple[bytes, dict, list[dict]]]:
+    """How assembly gets the running heads' and folios' strings laid out: one small
+    document (furniture.py), cached by its HTML (an edit that moves no page reuses it)."""
+    import hashlib
+
+    from ..core.store import ChunkCache
+
+    def lay_out(strings: list[tuple[str, str]]) -> tuple[bytes, dict, list[dict]]:
+        cache = ChunkCache(folder, "furniture")
+        html = strings_html(builder.render([], front=False), strings)
+        key = hashlib.sha256((base + html).encode()).hexdigest()
+        hit = cache.get(key)
+        if hit is not None:
+            positions = {int(k): tuple(v) for k, v in hit[1]["positions"].items()}
+            return hit[0], positions, hit[1]["fonts"]
+        data, positions, fonts = layout.strings(html)
+        cache.put(key, data, {"positions": {str(k): list(v) for k, v in positions.items()},
+                              "fonts": fonts})
+        return data, positions, fonts
+
+    return lay_out
 
 
 def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
@@ -185,7 +211,7 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
     placeholders = chart_placeholders(course, theme)
     builder = HtmlBuilder(course, theme, placeholders, fits)
     base = _base_fingerprint(course, theme)
-    geometry = _cached_geometry(layout, builder, cache_folder, base)
+    geometry, furniture = _cached_geometry(layout, builder, cache_folder, base)
     extra = chunk_css(geometry)
     fingerprint = hashlib.sha256(f"{base}|{extra}".encode()).hexdigest()
     cache = ChunkCache(cache_folder)
@@ -215,8 +241,9 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
     front_pdf, front_meta = _front_matter(layout, builder, cache_folder, fingerprint, page_map)
     page_map.front_pages = front_meta["pages"]
     fonts = ChunkCache(cache_folder, "fonts", suffix=".ttf")
-    return _assemble(course, theme, front_pdf, front_meta, pieces, geometry, duplex,
-                     page_map, fonts), page_map, cache.stats
+    strings = _strings(layout, builder, cache_folder, base)
+    return _assemble(course, theme, front_pdf, front_meta, pieces, geometry, furniture, strings,
+                     duplex, page_map, fonts), page_map, cache.stats
 
 
 def _place(course: Course, chunks: list[Chunk], keys: list[str],
@@ -235,8 +262,8 @@ def _place(course: Course, chunks: list[Chunk], keys: list[str],
         page_map.start[chunk.key] = folio
         page_map.pages[chunk.key] = pages
         folio += pages
-        head = "Sources" if chunk.kind == "sources" else \
-            (chunk.item.title_text if chunk.item else "")
+        head = running_head("Sources" if chunk.kind == "sources" else
+                            (chunk.item.title_text if chunk.item else ""))
         pieces.append(ChunkPdf(chunk.key, data, pages, anchors, head, fonts))
     page_map.body_pages = folio - 1
     return page_map, pieces, duplex
@@ -264,21 +291,19 @@ def _front_matter(layout, builder: HtmlBuilder, folder: Path | None,  # noqa: AN
 
 
 def _assemble(course: Course, theme: Theme, front_pdf: bytes, front_meta: dict, pieces: list,
-              geometry, duplex: set[str], page_map: PageMap,  # noqa: ANN001
-              fonts) -> bytes:  # noqa: ANN001
+              geometry, furniture: Furniture, strings, duplex: set[str],  # noqa: ANN001
+              page_map: PageMap, fonts) -> bytes:  # noqa: ANN001
     from importlib.metadata import version
 
     from .. import __version__
-    from .assemble import Furniture, assemble
+    from .assemble import assemble
 
     settings = course.settings
-    font = theme.font_file(theme.tokens["fonts"]["heading"]) or \
-        theme.font_file("Carlito")
     outline = _outline_entries(course, page_map, front_meta["contents_page"])
     links = [(n, target, tuple(rect)) for n, target, rect in front_meta["links"]]
     data, _ = assemble(
-        front_pdf, links, pieces, geometry=geometry, furniture=Furniture(font),
-        course_title=settings.title, duplex_breaks=duplex, outline=outline,
+        front_pdf, links, pieces, geometry=geometry, furniture=furniture, strings=strings,
+        course_title=running_head(settings.title), duplex_breaks=duplex, outline=outline,
         metadata={"Title": settings.title, "Author": settings.instructor or "",
                   "Subject": settings.subtitle or "",
                   "Keywords": ", ".join(k for k in (settings.course, settings.term) if k),

@@ -236,21 +236,24 @@ def render_chunk(html: str) -> tuple[bytes, int, dict, list[dict]]:
     return data, len(document.pages), anchors, WORKER.font_records(data)
 
 
-def probe_geometry(renderer: Renderer, html: str):
-    """Lay out the probe's pages to learn right and left margins (and a landscape page's)."""
+def probe_geometry(renderer: Renderer, html: str):  # noqa: ANN201
+    """Lay out the probe (html.probe_html) to learn the right, left and landscape pages'
+    margins, and what the margin boxes of each kind of page hold (furniture.py)."""
     from .assemble import PX, Geometry
+    from .furniture import read_slots
 
     document = renderer.layout(html)
-    right, left = (p._page_box for p in document.pages[:2])
+    pages = document.pages
 
     def margins(box) -> tuple[float, float, float, float]:  # noqa: ANN001
         return (box.margin_top * PX, box.margin_right * PX, box.margin_bottom * PX,
                 box.margin_left * PX)
 
-    first = document.pages[0]
-    wide = document.pages[2] if len(document.pages) > 2 else None
-    return Geometry(first.width * PX, first.height * PX, margins(right), margins(left),
-                    margins(wide._page_box) if wide and wide.width > wide.height else None)
+    wide = pages[3] if len(pages) > 3 and pages[3].width > pages[3].height else None
+    geometry = Geometry(pages[0].width * PX, pages[0].height * PX, margins(pages[0]._page_box),
+                        margins(pages[1]._page_box),
+                        margins(wide._page_box) if wide is not None else None)
+    return geometry, read_slots(document)
 
 
 def chunk_css(geometry) -> str:  # noqa: ANN001

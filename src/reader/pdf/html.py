@@ -11,6 +11,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..course.model import Course, Table
 from ..course.theme import Theme, template_loader
 from ..errors import CourseError, Location, Problem
+from .furniture import running_head
 from .typeset import hyphenation_language
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class HtmlBuilder:
         self.table_fits = {anchor: fit.template_data() for anchor, fit in (fits or {}).items()}
         self.env = SandboxedEnvironment(loader=template_loader(theme),
                                         autoescape=True, undefined=StrictUndefined)
+        self.env.filters["running_head"] = running_head
         try:
             self.template = self.env.get_template("reader.html.j2")
         except TemplateError as exc:
@@ -100,11 +102,18 @@ def draw_charts(html: str, jobs: dict[str, Table], theme: Theme) -> str:
 
 
 def probe_html(builder: HtmlBuilder) -> str:
-    """Two empty pages with the theme's CSS, and a landscape one (a wide table's): what
-    the page geometry is learnt from."""
+    """What the page geometry and the margin boxes are learnt from (furniture.py): an item
+    whose header sets the running heads to marks, over three pages (right, left, right),
+    then a landscape item over two (a wide table's: left, right)."""
+    from .furniture import COURSE_MARK, ITEM_MARK
+
+    page = '<p style="break-after: page">.</p>'
     return builder.render([], front=False).replace(
-        "<body>", '<body><main class="body"><p style="break-after: page">.</p><p>.</p>'
-                  '<article class="item table landscape"><p>.</p></article></main>')
+        "<body>", '<body><main class="body"><article class="item">'
+                  f'<header class="item-header" data-title="{ITEM_MARK}" '
+                  f'data-course="{COURSE_MARK}"><p>.</p></header>{page}{page}<p>.</p>'
+                  f'</article><article class="item table landscape">{page}<p>.</p></article>'
+                  '</main>', 1)
 
 
 def measure_html(builder: HtmlBuilder) -> str | None:

@@ -53,6 +53,17 @@ def task_probe(spec: EngineSpec, html: str) -> Any:
     return probe_geometry(renderer_for(spec), html)
 
 
+def task_strings(spec: EngineSpec, html: str) -> tuple[bytes, dict, list[dict]]:
+    """The running heads' and folios' strings (furniture.py): the PDF, where each string's
+    line is, and its fonts' proven originals."""
+    from .furniture import read_strings
+
+    renderer = renderer_for(spec)
+    document = renderer.layout(html)
+    data = document.write_pdf(**renderer.options())
+    return data, read_strings(document), renderer.font_records(data)
+
+
 def task_measure(spec: EngineSpec, html: str) -> dict:
     """Every data table's columns and the text block's widths (pdf/tables.py)."""
     from .tables import read_measures
@@ -107,6 +118,9 @@ class Layout:
 
     def geometry(self, html: str) -> Any:
         return self.runner.submit(task_probe, self.spec, html, priority=LAYOUT_FIRST).result()
+
+    def strings(self, html: str) -> tuple[bytes, dict, list[dict]]:
+        return self.runner.submit(task_strings, self.spec, html, priority=LAYOUT_FIRST).result()
 
     def measure(self, html: str) -> dict:
         return self.runner.submit(task_measure, self.spec, html, priority=LAYOUT_FIRST).result()

@@ -130,6 +130,11 @@ def load_course(manifest: Manifest, settings: Settings, strict: bool = False) ->
 
     course = build_course(manifest, settings)
     from ..course.checks import course_warnings
+    from ..course.theme import theme_for
+
+    stylesheets = theme_for(course.templates, course.root).stylesheet_problems()
+    if stylesheets:
+        raise CourseError(stylesheets)
 
     course.warnings.extend(course_warnings(course))
     if strict and course.warnings:

@@ -21,7 +21,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..core.files import course_files, inside
+from ..core.files import course_files, inside, resolve_in_course
+from ..core.yamlsource import Invalid
 from ..errors import CourseError, Location, Problem, Problems
 
 BUILTIN = Path(__file__).resolve().parent.parent / "theme"
@@ -207,6 +208,32 @@ class Theme:
             sheets.append(self.contained(self.course_templates / "extra.css"))
         return sheets
 
+    def stylesheet_problems(self) -> list[Problem]:
+        """Every url() and @import in the course's own stylesheets that the layout would
+        refuse (a URL, an absolute path, a file outside the course or missing), located
+        at its line and column, before anything is laid out."""
+        if self.course_templates is None or self.root is None:
+            return []
+        found: list[Problem] = []
+        for name in ("fonts.css", "reader.css", "extra.css"):
+            path = self.course_templates / name
+            if not os.path.lexists(path):
+                continue
+            self.contained(path)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                found.append(Problem(Location(path, None, None, self.root),
+                                     "stylesheet is not UTF-8 text; save it as UTF-8"))
+                continue
+            for reference, line, column in css_references(text):
+                try:
+                    resolve_in_course(self.root, path.parent, reference)
+                except Invalid as exc:
+                    found.append(Problem(Location(path, line, column, self.root),
+                                         f"url({reference}): {exc}"))
+        return found
+
     def fingerprint(self) -> str:
         """Hash of every theme file in effect, fonts included: part of each cache key.
 
@@ -237,6 +264,32 @@ class Theme:
                 _check_font(candidate, self.root)
                 return candidate
         return None
+
+
+def css_references(text: str) -> list[tuple[str, int, int]]:
+    """(reference, line, column) of every url() and @import in a stylesheet."""
+    import tinycss2
+
+    found: list[tuple[str, int, int]] = []
+    stack = list(tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True))
+    while stack:
+        token = stack.pop()
+        if token.type == "url":
+            found.append((token.value, token.source_line, token.source_column))
+        elif token.type == "function" and token.lower_name == "url":
+            strings = [a.value for a in token.arguments if a.type == "string"]
+            if strings:
+                found.append((strings[0], token.source_line, token.source_column))
+        elif token.type == "at-rule" and token.lower_at_keyword == "import":
+            strings = [t for t in token.prelude if t.type == "string"]
+            if strings:
+                found.append((strings[0].value, strings[0].source_line,
+                              strings[0].source_column))
+        for children in (getattr(token, "prelude", None), getattr(token, "content", None),
+                         getattr(token, "arguments", None)):
+            if isinstance(children, list):
+                stack.extend(children)
+    return sorted(found, key=lambda f: (f[1], f[2]))
 
 
 def _check_font(path: Path, root: Path | None) -> None:

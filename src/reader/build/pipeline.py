@@ -135,8 +135,16 @@ def load_course(manifest: Manifest, settings: Settings, strict: bool = False) ->
     from ..course.model import build_course
 
     course = build_course(manifest, settings)
-    from ..course.checks import course_warnings
+    from ..course.checks import course_warnings, missing_alt_text
+    from ..course.manifest import SCREEN_OUTPUTS
 
+    unreadable = missing_alt_text(course)
+    screens = [o for o in settings.outputs if o in SCREEN_OUTPUTS]
+    if unreadable and screens:
+        raise CourseError([Problem(p.location, f"{p.message} (an error: this course makes "
+                                               f"the {' and '.join(screens)} edition)")
+                           for p in unreadable])
+    course.warnings.extend(unreadable)
     course.warnings.extend(course_warnings(course))
     if strict and course.warnings:
         raise CourseError([Problem(w.location, f"{w.message} (an error under --strict)")

@@ -22,6 +22,8 @@ ITEM_SUFFIXES = {"essay": (".md", ".markdown"), "excerpt": (".md", ".markdown"),
                  "table": (".yaml", ".yml"), "questions": (".yaml", ".yml")}
 METADATA_KEYS = ("title", "subtitle", "course", "instructor", "term", "lang")
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b", "pdf/a-2b", "pdf/ua-2")
+OUTPUTS = ("pdf", "pptx", "web", "epub")   # dist/reader.pdf, deck.pptx, web/, reader.epub
+SCREEN_OUTPUTS = ("web", "epub")          # the editions read on screens: alt text required
 
 
 def _lang(value: Any) -> str:
@@ -47,7 +49,7 @@ COURSE_SCHEMA: dict[str, Field] = {
     "paper": Field(choice("letter", "a4")),
     "edition": Field(choice("student", "instructor")),
     "templates": Field(text),
-    "outputs": Field(list_of(choice("pdf", "pptx"))),
+    "outputs": Field(list_of(choice(*OUTPUTS))),
     "deck_template": Field(text),
     "pdf_variant": Field(choice(*PDF_VARIANTS)),
     "duplex": Field(_bool),

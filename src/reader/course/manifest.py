@@ -321,6 +321,7 @@ _KIND_HINTS = {"reading": " (readings are 'excerpt:')", "source": " (sources are
                "data": " (data tables are 'table:')"}
 
 _CLASS_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+RESERVED_CLASS_NAMES = ("web",)
 
 
 def _classes(data: dict, src: YamlSource, problems: Problems,
@@ -338,6 +339,10 @@ def _classes(data: dict, src: YamlSource, problems: Problems,
         if not isinstance(name, str) or not _CLASS_NAME.fullmatch(name):
             problems.add(name_loc, f"class name '{name}' must be letters, digits, '-', '_' or "
                                    "'.' (it becomes a folder name under dist/)")
+            continue
+        if name.lower() in RESERVED_CLASS_NAMES:
+            problems.add(name_loc, f"class name '{name}' is taken: dist/{name}/ holds the "
+                                   "course's web edition; choose another name")
             continue
         if body is None:
             body_clean: dict[str, Any] = {}

@@ -25,9 +25,11 @@ from markupsafe import Markup, escape
 VOID = {"br", "hr", "img"}
 ALLOWED = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "a", "code", "pre",
            "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
-           "img", "br", "hr", "s", "del", "span", "sup", "sub", "figure", "figcaption"}
+           "img", "br", "hr", "s", "del", "span", "sup", "sub", "figure", "figcaption",
+           "caption"}
 ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
-              "th": {"style"}, "td": {"style"}, "code": {"class"}, "span": {"class"}}
+              "th": {"style"}, "td": {"style"}, "code": {"class"}, "span": {"class"},
+              "caption": {"class"}}
 SAFE_HREF = re.compile(r"^(https?:|mailto:|#)", re.I)
 ALIGN = re.compile(r"^text-align:(left|right|center)$")
 MAX_DEPTH = 200          # nesting deeper than any Markdown a person writes
@@ -111,10 +113,56 @@ def screen_body(html: str, *, prefix: str, images: dict[str, Image],
     """
     context = _Context(prefix, images, block_pages or {}, first_page, epub)
     root = parse(html)
+    _captions(root)
     out: list[str] = []
     for child in root.children:
         _block(child, context, out)
     return Body(Markup("".join(out)), context.notes, context.pages)
+
+
+CAPTION = re.compile(r"^\s*Table:\s*")
+
+
+def _text_of(node: Node) -> str:
+    return node.text if not node.tag else "".join(_text_of(c) for c in node.children)
+
+
+def _captions(root: Node) -> None:
+    """A Markdown table's caption is the paragraph beside it that starts "Table:" (Pandoc's
+    convention); without one, the table is named by its columns, for screen readers."""
+    blocks = [c for c in root.children if c.tag or c.text.strip()]
+    for n, table in enumerate(blocks):
+        if table.tag != "table":
+            continue
+        caption = None
+        for neighbour in (blocks[n + 1] if n + 1 < len(blocks) else None,
+                          blocks[n - 1] if n > 0 else None):
+            if neighbour is not None and neighbour.tag == "p" and \
+                    CAPTION.match(_text_of(neighbour)):
+                caption = neighbour
+                break
+        if caption is not None:
+            root.children.remove(caption)
+            first = next((c for c in caption.children), None)
+            if first is not None and not first.tag:
+                first.text = CAPTION.sub("", first.text, count=1)
+            node = Node("caption", {}, caption.children, parent=table)
+        else:
+            head = [_text_of(th).strip() for th in _cells(table, "th")]
+            node = Node("caption", {"class": "visually-hidden"},
+                        [Node("", text="Table: " + ", ".join(h for h in head if h))],
+                        parent=table)
+        table.children.insert(0, node)
+
+
+def _cells(node: Node, tag: str) -> list[Node]:
+    found = []
+    for child in node.children:
+        if child.tag == tag:
+            found.append(child)
+        elif child.tag:
+            found.extend(_cells(child, tag))
+    return found
 
 
 def page_marker(page: int, epub: bool) -> str:

@@ -14,8 +14,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 640, 320
-LEFT, RIGHT, TOP, BOTTOM = 64, 12, 34, 44
+WIDTH, HEIGHT = 480, 300     # small: its text stays legible when a phone scales it down
+LEFT, RIGHT, TOP, BOTTOM = 60, 8, 34, 40
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -63,7 +63,7 @@ def chart_svg(chart: dict[str, Any], title: str, ident: str, colours: list[str])
         parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" '
                      f'text-anchor="end">{escape(_number(tick))}</text>')
     slot = plot_w / max(len(categories), 1)
-    label_size = 12 if len(categories) <= 10 else 9
+    label_size = 14 if len(categories) <= 6 else 11 if len(categories) <= 12 else 9
     for n, name in enumerate(categories):
         x = LEFT + slot * (n + 0.5)
         parts.append(f'<text class="category" x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" '

@@ -201,7 +201,8 @@ def web_edition(course: Course, theme: Theme, page_map: PageMap | None,
     """
     edition = prepare(course, theme, page_map, epub=False)
     templates = Templates(theme)
-    files: dict[str, bytes] = {"style.css": edition.stylesheet.encode("utf-8")}
+    files: dict[str, bytes] = {"style.css": edition.stylesheet.encode("utf-8"),
+                               "favicon.svg": _favicon(theme)}
     files.update(edition.fonts)
     files.update(edition.images)
     links = []
@@ -214,6 +215,14 @@ def web_edition(course: Course, theme: Theme, page_map: PageMap | None,
                                 downloads=links, csp=CSP, epub=False, ext=".html")
         files[f"{page['file']}"] = html.encode("utf-8")
     return files
+
+
+def _favicon(theme: Theme) -> bytes:
+    """A square of the theme's accent colour: browsers ask for an icon, and one from the
+    edition itself keeps them from asking a server for /favicon.ico."""
+    accent = theme.tokens["colours"]["accent"]
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+            f'<rect width="16" height="16" rx="3" fill="{accent}"/></svg>').encode()
 
 
 DOWNLOADS = {"reader.pdf": ("The printed reader", "PDF", "Printed reader (PDF)"),

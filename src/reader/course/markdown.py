@@ -272,13 +272,15 @@ def _render_html(md: MarkdownIt, tokens: list[Token], env: dict, notes: dict[int
         body = notes.get(toks[idx].meta["id"], "")
         return f'<span class="footnote">{body}</span>'
 
+    levels: list[int] = [2]     # the item's title is the h2; no heading skips a level
+
     def heading_open(self, toks, idx, options, env):  # noqa: ANN001
-        level = max(3, int(toks[idx].tag[1]) + 1)
-        return f"<h{min(level, 6)}>"
+        level = min(max(3, int(toks[idx].tag[1]) + 1), levels[-1] + 1, 6)
+        levels.append(level)
+        return f"<h{level}>"
 
     def heading_close(self, toks, idx, options, env):  # noqa: ANN001
-        level = max(3, int(toks[idx].tag[1]) + 1)
-        return f"</h{min(level, 6)}>\n"
+        return f"</h{levels[-1]}>\n"
 
     saved = {name: renderer.rules.get(name) for name in
              ("footnote_ref", "heading_open", "heading_close")}

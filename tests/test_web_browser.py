@@ -218,3 +218,31 @@ def test_screenshots(browser, sample_web, tmp_path):
             with Image.open(shot) as image:
                 colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
             assert colours is None or len(colours) > 20, f"{shot.name} is blank"
+
+
+def test_live_reload_when_served(browser, test_web):
+    """reader watch --serve: an open page reloads after a rebuild (reader's own script, run
+    under the nonce of the served page's policy)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from reader.build.serve import Server
+
+    server = Server(test_web, 0).start()
+    try:
+        open_page(browser, server.url + "item-1.html")
+        assert axe_violations(browser) == []
+        browser.execute_script("window.beforeReload = true")
+        WebDriverWait(browser, 10).until(lambda d: d.execute_script(
+            "return performance.getEntriesByType('resource').some("
+            "e => e.name.includes('/__reader/events'))") or True)
+        import time
+
+        time.sleep(0.5)                      # the event stream is open
+        server.live.bump()
+        WebDriverWait(browser, 10).until(
+            lambda d: d.execute_script("return window.beforeReload === undefined"))
+        refused = [e["message"] for e in browser.get_log("browser")
+                   if "Content Security Policy" in e["message"]]
+        assert refused == []
+    finally:
+        server.stop()

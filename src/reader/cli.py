@@ -251,11 +251,15 @@ def permissions(course: Path, class_name: str | None) -> None:
 @main.command()
 @COURSE_ARG
 @click.option("--class", "class_name", metavar="NAME")
-def watch(course: Path, class_name: str | None) -> None:
+@click.option("--serve", is_flag=True, help="Serve the web edition on http://127.0.0.1:PORT/ "
+              "and reload open pages after each rebuild.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port for --serve (0: any free port).")
+def watch(course: Path, class_name: str | None, serve: bool, port: int) -> None:
     """Rebuild whenever a file of COURSE is saved; keeps running after errors."""
     from .build.watch import watch as run_watch
 
-    run_watch(course, class_name)
+    run_watch(course, class_name, serve=serve, port=port)
 
 
 def entry() -> None:

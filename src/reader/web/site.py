@@ -18,6 +18,7 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from ..course.model import Course
 from ..course.pagemap import PageMap
@@ -212,7 +213,7 @@ def web_edition(course: Course, theme: Theme, page_map: PageMap | None,
     for page in edition.pages:
         page = _with_extension(page, ".html")
         html = templates.render("web-page.html.j2", site=edition.site, page=page,
-                                downloads=links, csp=CSP, epub=False, ext=".html")
+                                downloads=links, csp=Markup(CSP), epub=False, ext=".html")
         files[f"{page['file']}"] = html.encode("utf-8")
     return files
 

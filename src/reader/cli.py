@@ -143,6 +143,9 @@ def build(course: Path, class_name: str | None, all_classes: bool, edition: str 
                 stats = result.cache
                 click.echo(f"  chunks: {len(stats.rendered)} laid out, {len(stats.reused)} "
                            f"reused, {len(stats.discarded)} discarded from the cache")
+            if result.web_rewritten is not None:
+                click.echo(f"  web: {plural(len(result.web_rewritten), 'file')} written, the "
+                           "others unchanged")
             if result.deck_cache is not None:
                 deck = result.deck_cache
                 click.echo(f"  slides: {len(deck.built)} items' slides made, {len(deck.reused)} "

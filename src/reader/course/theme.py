@@ -137,13 +137,14 @@ class Theme:
     course_templates: Path | None
     root: Path | None = None
 
-    def find(self, name: str) -> Path:
-        """The course's file of this name if it has one, else the built-in one."""
+    def find(self, name: str, default: Path | None = None) -> Path:
+        """The course's file of this name if it has one, else the built-in one (in
+        ``default``, a renderer's own folder, when given)."""
         if self.course_templates is not None:
             candidate = self.course_templates / name
             if os.path.lexists(candidate):
                 return self.contained(candidate)
-        return self.builtin / name
+        return (default or self.builtin) / name
 
     def contained(self, path: Path) -> Path:
         """Refuse a course template that is (or links to) a file outside the course, before
@@ -302,9 +303,9 @@ def _check_font(path: Path, root: Path | None) -> None:
                                   "or remove it from templates/fonts/"))
 
 
-def template_loader(theme: Theme):  # noqa: ANN201
-    """A Jinja loader over the theme that refuses course templates linking outside before
-    they are read."""
+def template_loader(theme: Theme, *defaults: Path):  # noqa: ANN201
+    """A Jinja loader over the theme (and a renderer's own templates, ``defaults``, after
+    it) that refuses course templates linking outside before they are read."""
     from jinja2 import FileSystemLoader, TemplateNotFound
 
     class ContainedLoader(FileSystemLoader):
@@ -312,13 +313,15 @@ def template_loader(theme: Theme):  # noqa: ANN201
             for folder in self.searchpath:
                 candidate = Path(folder) / template
                 if os.path.lexists(candidate):
-                    theme.contained(candidate)
+                    if folder not in own:          # reader's own files need no check
+                        theme.contained(candidate)
                     break
             else:
                 raise TemplateNotFound(template)
             return super().get_source(environment, template)
 
-    return ContainedLoader(theme.search_path())
+    own = {str(d) for d in defaults}
+    return ContainedLoader(theme.search_path() + [str(d) for d in defaults])
 
 
 def theme_for(course_templates: Path | None, root: Path | None = None) -> Theme:

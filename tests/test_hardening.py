@@ -394,3 +394,18 @@ def test_an_enormous_image_is_refused_before_it_is_decoded(built: Course, width:
     result = run("build", str(built.root))
     fails_cleanly(result, r"s/end\.md:6", "megapixels")
     assert "DecompressionBomb" not in result.stderr
+
+
+def test_a_damaged_deck_template_is_a_located_error(built: Course) -> None:
+    import zipfile
+
+    (built.root / "templates").mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(built.root / "templates" / "deck.pptx", "w") as z:
+        z.writestr("[Content_Types].xml", "<Types")
+        z.writestr("ppt/presentation.xml", "<p:presentation")
+        z.writestr("ppt/slideMasters/slideMaster1.xml", "<x/>")
+        z.writestr("ppt/slideLayouts/slideLayout1.xml", "<x/>")
+    text = (built.root / "course.yaml").read_text()
+    built.manifest(text.replace("contents:", "deck_template: templates/deck.pptx\ncontents:"))
+    result = run("build", str(built.root))
+    fails_cleanly(result, r"course\.yaml:\d+:\d+", "is damaged")

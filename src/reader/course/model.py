@@ -144,6 +144,11 @@ def pages_label(pages: str | None) -> str:
     return f"{'pp.' if plural else 'p.'} {pages_dashed}"
 
 
+def item_anchor(index: int) -> str:
+    """The id of an item in the reader's HTML (and the prefix of its blocks' ids)."""
+    return f"item-{index}"
+
+
 @dataclass
 class Item:
     kind: str
@@ -161,7 +166,7 @@ class Item:
 
     @property
     def anchor(self) -> str:
-        return f"item-{self.index}"
+        return item_anchor(self.index)
 
     @property
     def title_html(self) -> str:
@@ -279,6 +284,10 @@ class Questions(Item):
     questions: list[Question] = field(default_factory=list)
     intro: str | None = None
 
+    def question_anchor(self, n: int) -> str:
+        """The id of question ``n`` (from 0) in the reader: the deck cites its page."""
+        return f"{self.anchor}-q{n + 1}"
+
 
 @dataclass
 class Chart:
@@ -313,6 +322,14 @@ class Table(Item):
 
     def cell_text(self, row: int, col: int) -> str:
         return format_cell(self.rows[row][col], self.columns[col])
+
+    def row_anchor(self, row: int) -> str:
+        """The id of row ``row`` (from 0) in the reader: the deck cites its page."""
+        return f"{self.anchor}-r{row + 1}"
+
+    @property
+    def chart_anchor(self) -> str:
+        return f"{self.anchor}-chart"
 
 
 def format_cell(value: Any, column: str) -> str:
@@ -556,7 +573,7 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
     common = dict(kind=ref.kind, name=ref.name, path=ref.path, number=number, index=index,
                   part=part, location=ref.location)
     if ref.kind in ("essay", "excerpt"):
-        doc = parse_markdown_file(ref.path, root, raw, lang)
+        doc = parse_markdown_file(ref.path, root, raw, lang, item_anchor(index))
         warnings.extend(doc.warnings)
         if not doc.paragraphs and not doc.images and not doc.sections:
             problems.add(Location(ref.path, 1, None, root),

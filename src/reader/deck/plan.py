@@ -568,12 +568,12 @@ def split_sections(blocks: list, title: str) -> list[tuple[str, list]]:
     return sections
 
 
-SHORT = 1 / 3     # a section shorter than this share of a slide may share one
+SHORT = 1 / 2     # a section shorter than this share of a slide may share one
 
 
 def merge_short(p: Planner, sections: list[tuple[str, list]], box: Box
                 ) -> list[list[tuple[str, list]]]:
-    """Consecutive short sections (one slide, a third full, no figure), grouped to share
+    """Consecutive short sections (one slide, at most half full, no figure), grouped to share
     a slide while together they fit one; any other section stands alone."""
     measure = Measure(p.metrics, box.text_width)
     groups: list[list[tuple[str, list]]] = []

@@ -166,15 +166,17 @@ class Cells:
         self._protos: dict[tuple, etree._Element] = {}
 
     def replace(self, cell, key: tuple, format_cell: Callable[[object], None]):  # noqa: ANN001, ANN201
-        """Give ``cell`` the formatting ``format_cell`` applies for ``key``; return the
-        new cell's empty first paragraph (an a:p) for its runs."""
+        """Give ``cell`` the formatting ``format_cell`` applies for ``key`` (a copy of the
+        a:tc made the first time); return the new cell, as python-pptx's _Cell."""
+        import pptx.table
+
         proto = self._protos.get(key)
         if proto is None:
             format_cell(cell)
             proto = self._protos[key] = deepcopy(cell._tc)
         element = deepcopy(proto)
         cell._tc.getparent().replace(cell._tc, element)
-        return element
+        return pptx.table._Cell(element, cell._parent)
 
 
 # --- charts --------------------------------------------------------------------------------

@@ -197,10 +197,7 @@ class DeckWriter:
                                  bullet=None, number=None, space_before=0,
                                  align=planned.align)
 
-        element = self.cells.replace(cell, (fill, planned.align), format_cell)
-        from pptx.table import _Cell
-
-        target = _Cell(element, cell._parent)
+        target = self.cells.replace(cell, (fill, planned.align), format_cell)
         paragraph = target.text_frame.paragraphs[0]
         for span in planned.spans:
             self.runs.add(paragraph, span.text, size, span.bold or header, span.italic,

@@ -19,7 +19,8 @@ from .flow import RowPart, Unit
 from .textfit import LINE_HEIGHT, Metrics
 
 PAD_X = 7.2        # a cell's left and right margins, points (0.1 in)
-PAD_Y = 3.6        # top and bottom (0.05 in)
+PAD_Y = 5.76       # top and bottom (0.08 in): LibreOffice sets a cell's first line higher than a
+                   # frame's, so 0.05 in put 24 pt glyphs at the very top of the row
 ROW_SLACK = 2.0    # points added to every row for renderer differences
 EMU_PER_PT = 12700
 FIRST_COLUMN_SHARE = 0.4   # the repeated first column takes at most this share when split
@@ -74,6 +75,8 @@ def grids(table: Table, metrics: Metrics, width: float, capacity: float,
     ``width`` x ``capacity`` points; else at the smallest, in as many grids as it
     needs columns groups."""
     for size in sizes:
+        if (len(table.rows) + 1) * (size * LINE_HEIGHT + 2 * PAD_Y + ROW_SLACK) > capacity:
+            continue                      # too many rows for one slide even on one line each
         groups = _grids_at(table, metrics, width, capacity, size)
         if len(groups) == 1 and groups[0].header_height + \
                 sum(groups[0].row_heights) <= capacity:
@@ -106,30 +109,35 @@ def column_groups(natural: list[float], longest: list[float], width: float) -> l
     first = min(natural[0], width * FIRST_COLUMN_SHARE)
     room = width - first
     want = [min(w, room) for w in natural]      # in groups, each column on one line
-    groups = _pack_columns(want, first, width, n - 1)
-    per = math.ceil((n - 1) / len(groups))      # as even as the widths allow
-    for even in range(per, n):
-        trial = _pack_columns(want, first, width, even)
-        if len(trial) == len(groups):
-            return trial
-    return groups
+    return _even_groups(want, first, width)
 
 
-def _pack_columns(want: list[float], first: float, width: float, most: int
-                  ) -> list[list[int]]:
-    """Columns 1.. in groups behind column 0: each takes columns while they fit, at most
-    ``most`` of them and always at least one (so the loop ends)."""
+def _even_groups(want: list[float], first: float, width: float) -> list[list[int]]:
+    """Columns 1.. in groups behind column 0: as few groups as fit ``width``, and among
+    those the most even (least sum of squared spare width), so no group is left with
+    two columns. A column wider than the room alone makes a group of its own."""
+    n = len(want)
+    best: list[tuple[float, float]] = [(0, 0.0)] + [(math.inf, math.inf)] * (n - 1)
+    back = [0] * n
+    for i in range(1, n):              # best[j]: columns 1..j-1 grouped; groups start at i
+        if best[i - 1][0] == math.inf:
+            continue
+        used = first
+        for j in range(i, n):
+            used += want[j]
+            if used > width and j > i:
+                break
+            spare = max(width - used, 0.0)
+            cost = (best[i - 1][0] + 1, best[i - 1][1] + spare * spare)
+            if cost < best[j]:
+                best[j], back[j] = cost, i - 1
     groups: list[list[int]] = []
-    c, n = 1, len(want)
-    while c < n:
-        group, used = [0], first
-        while c < n and (len(group) == 1 or (used + want[c] <= width and
-                                             len(group) <= most)):
-            used += want[c]
-            group.append(c)
-            c += 1
-        groups.append(group)
-    return groups
+    end = n - 1
+    while end > 0:
+        start = back[end]
+        groups.append([0, *range(start + 1, end + 1)])
+        end = start
+    return groups[::-1]
 
 
 def _widths(natural: list[float], longest: list[float], width: float) -> list[float]:
@@ -151,7 +159,7 @@ def _widths(natural: list[float], longest: list[float], width: float) -> list[fl
 def _grid(table: Table, metrics: Metrics, columns: list[int], widths: list[float],
           size: float, capacity: float) -> Grid:
     pick = lambda row: [row[c] for c in columns]  # noqa: E731
-    grid = Grid(columns, widths, pick(table.header), [], [], size, gap=size * 0.5 + 2 * PAD_Y)
+    grid = Grid(columns, widths, pick(table.header), [], [], size, gap=size * 0.5 + 7.2)   # + a text frame's insets
     grid.header_height = row_height(metrics, grid.header, widths, size, bold=True)
     room = max(capacity - grid.header_height, size * LINE_HEIGHT + 2 * PAD_Y + ROW_SLACK)
     for row, anchor in zip(table.rows, table.anchors):

@@ -12,14 +12,11 @@ import os
 import random
 import re
 import shutil
-import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 from pptx.enum.text import PP_ALIGN
-from pptx.oxml.ns import qn
 from pptx.util import Pt
 
 from conftest import (REPO, Course, deck_slides, essay, excerpt, notes_text,

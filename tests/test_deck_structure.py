@@ -23,7 +23,7 @@ import pytest
 import yaml
 from lxml import etree
 
-from conftest import REPO, Course, deck_slides, essay, excerpt, notes_text, run
+from conftest import REPO, Course, deck_slides, essay, excerpt, notes_text
 
 NS = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main",
       "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
@@ -404,7 +404,9 @@ def _content(slide) -> list[str]:  # noqa: ANN001
     first cell: the reader may wrap the others, which mixes their order on the page)."""
     out = []
     for shape in slide.shapes:
-        if shape.name.startswith("Body"):
+        body = shape.name.startswith("Body") or (
+            shape.is_placeholder and shape.placeholder_format.idx == 1)
+        if body and shape.has_text_frame:
             out.extend(p.text.replace("…", "").strip() for p in shape.text_frame.paragraphs
                        if p.text.replace("…", "").strip())
         elif getattr(shape, "has_table", False) and shape.has_table:

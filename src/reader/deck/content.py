@@ -21,7 +21,7 @@ from typing import Callable, Union
 from ..course.blocks import (Block, Figure, Heading, ListBlock, Paragraph, Quote, Span,
                              TableBlock)
 from .flow import ParaStyle, TextPart, Unit
-from .tables import Cell, Grid, Table, grids
+from .tables import Cell, Table, grids
 from .textfit import Metrics
 
 BULLETS = ("•", "–", "•", "–")
@@ -182,9 +182,3 @@ BLOCKS: dict[type, Callable[[Block, Context], list[Run]]] = {
     TableBlock: table, Figure: figure,
 }
 
-
-def grid_of(unit: Unit) -> Grid | None:
-    from .flow import RowPart
-
-    part = unit.parts[0]
-    return part.table if isinstance(part, RowPart) else None  # type: ignore[return-value]

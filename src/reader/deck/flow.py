@@ -17,9 +17,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
-from typing import Iterator
 
-from ..course.blocks import Span, Spans, plain, slice_spans
+from ..course.blocks import Spans, plain, slice_spans
 from .textfit import LINE_HEIGHT, Flow, Metrics, Word
 
 CONTINUED = " …"          # ends a slide whose last paragraph goes on to the next
@@ -361,6 +360,3 @@ def _slice(part: TextPart, a: int, b: int, at_start: bool) -> TextPart:
     return TextPart(part.para, part.style, spans, part.start, part.end, notes,
                     part.new_line and at_start, first, part.number if first else None)
 
-
-def plain_spans(text: str, **style: bool) -> Spans:
-    return (Span(text, **style),) if text else ()

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Union
 
-from ..course.blocks import Figure, Heading, Image, Span, Spans, plain
+from ..course.blocks import Figure, Heading, Image, Span, plain
 from ..course.markdown import inline_spans
 from ..course.model import Course, Essay, Excerpt, Item, Part, Questions, Table
 from ..course.theme import Theme

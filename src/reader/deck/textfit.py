@@ -85,7 +85,7 @@ class Metrics:
         newline = pending_newline = False
 
         def close() -> None:
-            nonlocal parts, width, space, newline
+            nonlocal parts, width
             if parts:
                 out.append(Word(tuple(parts), width, space, newline))
             parts, width = [], 0.0

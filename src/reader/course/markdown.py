@@ -465,9 +465,8 @@ class _BlockReader:
         figures = []
         for child in children:
             image = child.meta.get("image") if child.type == "image" else None
-            if image is not None:
-                image.id = self.new_id()
-                child.attrSet("id", image.id)
+            if image is not None:      # cited by its paragraph's id (an <img> keeps none)
+                image.id = where
                 figures.append(Figure(image))
         spans = _spans(children)
         text = "".join(s.text for s in spans)

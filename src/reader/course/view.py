@@ -119,7 +119,7 @@ def _block_pages(anchor: str, page_map: PageMap | None) -> dict[str, int]:
     if page_map is None:
         return {}
     prefix = f"{anchor}-b"
-    return {key: page for key, page in page_map.start.items()
+    return {key: page for key, page in {**page_map.anchors, **page_map.start}.items()
             if key.startswith(prefix) and key[len(prefix):].isdigit()}
 
 

@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from .licence import BASIS_NAMES, Licence, basis
 from .markdown import Document, Image, has_image, parse_markdown_file, render_inline, typographic
 from ..errors import CourseError, Location, Problem, Problems
-from .manifest import ItemRef, Manifest, PartRef, Settings, language_tag
+from .manifest import DeckTemplate, ItemRef, Manifest, PartRef, Settings, language_tag
 from ..core.files import CONTROL, read_text, resolve_in_course
 from ..core.yamlsource import (Field, Invalid, YamlSource, YMap, check_mapping, choice,
                          describe, list_of, text)
@@ -391,7 +391,7 @@ class Course:
     manifest_path: Path
     entries: list[Part | Item]
     templates: Path | None
-    deck_template: Path | None
+    deck_template: DeckTemplate | None
     warnings: list[Problem] = field(default_factory=list)
 
     @property

@@ -376,7 +376,7 @@ def deck_fingerprint(course: Course, theme) -> str:  # noqa: ANN001
             if font is not None:
                 digest.update(f"{font}|{font.stat().st_size}|{font.stat().st_mtime_ns}".encode())
     if course.deck_template is not None:
-        digest.update(course.deck_template.read_bytes())
+        digest.update(course.deck_template.path.read_bytes())
     return digest.hexdigest()
 
 

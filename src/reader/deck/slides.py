@@ -17,7 +17,9 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 from pptx.util import Emu, Pt
 
 from ..core.files import CONTROL
+from ..course.manifest import DeckTemplate
 from ..course.model import Course
+from ..errors import CourseError, Problem
 from ..course.theme import Theme
 from . import pptx_compat as compat
 from .plan import (EMU_PER_PT, INSET_X, INSET_Y, Box, ChartShape, Geometry, PictureShape,
@@ -32,7 +34,25 @@ PLACEHOLDER_ROLES = {"body", "subtitle", "label"}
 ANCHORS = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}
 CHART_TYPES = {"column": XL_CHART_TYPE.COLUMN_CLUSTERED, "bar": XL_CHART_TYPE.BAR_CLUSTERED,
                "line": XL_CHART_TYPE.LINE_MARKERS}
-PALETTE = ("accent", "accent2", "accent3", "accent4")
+
+def open_template(template: DeckTemplate):  # noqa: ANN201 (python-pptx's Presentation)
+    """The course's template, opened with its slides removed.
+
+    The manifest's check (well-formed parts, a master, a layout) passes files that
+    python-pptx still cannot read (a part of the wrong type, a broken relationship):
+    whatever python-pptx raises on a user's file is that file's problem, located where
+    course.yaml names it, never a traceback."""
+    try:
+        prs = Presentation(str(template.path))
+        compat.clear_slides(prs)
+        if not len(prs.slide_layouts):
+            raise ValueError("no slide layout")
+    except Exception as exc:  # noqa: BLE001 - any failure to read a user's file
+        raise CourseError(Problem(template.where, (
+            f"'deck_template': '{template.path.name}' cannot be opened as a presentation "
+            f"({type(exc).__name__}: {str(exc)[:80]}); save it again as .pptx in PowerPoint "
+            "or LibreOffice"))) from None
+    return prs
 
 
 class DeckWriter:
@@ -43,9 +63,9 @@ class DeckWriter:
         self.colours = {k: RGBColor.from_string(v.lstrip("#"))
                         for k, v in tokens["colours"].items()}
         self.font = tokens["fonts"]["deck"]
+        self.series = [RGBColor.from_string(v.lstrip("#")) for v in theme.series_colours()]
         if course.deck_template is not None:
-            self.prs = Presentation(str(course.deck_template))
-            compat.clear_slides(self.prs)
+            self.prs = open_template(course.deck_template)
             self.custom = True
         else:
             self.prs = Presentation()
@@ -225,7 +245,7 @@ class DeckWriter:
             chart.category_axis.reverse_order = True
         compat.thin_category_labels(chart, planned.label_skip)
         for n, series in enumerate(chart.plots[0].series):
-            colour = self.colours[PALETTE[n % len(PALETTE)]]
+            colour = self.series[n % len(self.series)]
             if planned.kind == "line":
                 series.format.line.color.rgb = colour
                 series.marker.format.fill.solid()

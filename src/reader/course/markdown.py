@@ -108,7 +108,7 @@ def parse_markdown_file(path: Path, root: Path, text: str, lang: str = "en",
         tokens = tokens[1:]
     problems = Problems()
     warnings: list[Problem] = []
-    images = _check_images(tokens, path, root, problems, warnings)
+    images = _check_images(tokens, path, root, problems, warnings, text.splitlines())
     _check_links(tokens, path, root, problems)
     problems.raise_if_any()
     notes = _footnote_bodies(md, tokens, env)
@@ -169,14 +169,47 @@ def _walk_inline(tokens: list[Token]):
             yield child, line
 
 
+IMAGE_START = re.compile(r"(?<!\\)!\[")
+
+
+def _image_places(tokens: list[Token], lines: list[str]) -> list[tuple[int | None, int | None]]:
+    """(line, column) of every image, in the order ``_walk_inline`` meets them.
+
+    markdown-it keeps only the lines of a block, not where inline tokens start. The k-th
+    image of a block is the k-th ``![`` in the block's lines when both counts agree;
+    when they do not (a ``![`` in a code span), the block's first line is all we claim."""
+    places: list[tuple[int | None, int | None]] = []
+    span: tuple[int, int] | None = None
+    for token in tokens:
+        if token.map:
+            span = (token.map[0], token.map[1])
+        found = [child for child in token.children or [] if child.type == "image"]
+        if not found:
+            continue
+        if span is None:
+            places.extend((None, None) for _ in found)
+            continue
+        first = span[0]
+        starts = [(first + n + 1, m.start() + 1)
+                  for n, row in enumerate(lines[first:span[1]])
+                  for m in IMAGE_START.finditer(row)]
+        if len(starts) == len(found) and token.map:
+            places.extend(starts)
+        else:
+            places.extend((first + 1, None) for _ in found)
+    return places
+
+
 def _check_images(tokens: list[Token], path: Path, root: Path, problems: Problems,
-                  warnings: list[Problem]) -> list[Image]:
+                  warnings: list[Problem], lines: list[str]) -> list[Image]:
     images: list[Image] = []
-    for child, line in _walk_inline(tokens):
+    places = iter(_image_places(tokens, lines))
+    for child, _ in _walk_inline(tokens):
         if child.type != "image":
             continue
         src = str(child.attrGet("src") or "")
-        loc = Location(path, line, None, root)
+        line, col = next(places)
+        loc = Location(path, line, col, root)
         try:
             resolved = resolve_in_course(root, path.parent, _unquote(src))
             _check_image_file(resolved)

@@ -366,6 +366,19 @@ def test_lone_short_sections_share_a_slide(tmp_path):
     assert any(title(s).startswith("Gamma") for s in slides)
 
 
+def test_a_lead_sharing_a_slide_does_not_repeat_the_slides_title(tmp_path):
+    """Text before the first heading shares the slide titled with the essay: no subheading
+    repeats that title in the body or the notes."""
+    write(tmp_path, "e.md", essay("Lead and sections", md(
+        "An opening claim.", "## Alpha", "One short claim.", "## Beta", "Another.")))
+    _, plan = plan_course(tmp_path, [{"essay": "e.md"}])
+    merged = item_slides(plan, "item-1")[1]
+    assert title(merged) == "Lead and sections"
+    assert body(merged).startswith("An opening claim."), body(merged)
+    assert "Alpha" in body(merged) and "Beta" in body(merged)
+    assert "Lead and sections" not in merged.notes
+
+
 # --- tables ------------------------------------------------------------------------------------
 
 def test_a_wide_table_is_split_into_column_groups_each_led_by_the_first_column():

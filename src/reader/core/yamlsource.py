@@ -157,6 +157,10 @@ def _deepest_point(text: str) -> tuple[int, int]:
     return where
 
 
+_TOO_DEEP = ("the YAML is nested too deeply to read (hundreds of levels of lists or "
+             "mappings); flatten it")
+
+
 @dataclass(frozen=True)
 class YamlSource:
     """One YAML text and where it came from, for locating problems in it."""
@@ -194,13 +198,13 @@ class YamlSource:
                 self._check_size(node)
             data = loader.construct_document(node) if node is not None else None
         except yaml.MarkedYAMLError as exc:
+            if "nesting depth" in (exc.problem or ""):  # PyYAML >= 6.0.3 stops by itself
+                raise CourseError(Problem(self.at(exc.problem_mark), _TOO_DEEP)) from None
             raise CourseError(self._syntax_problem(exc)) from None
-        except RecursionError:
+        except RecursionError:  # older PyYAML recurses until Python stops it
             line, col = _deepest_point(text)
             raise CourseError(Problem(Location(self.path, line + self.line_offset, col,
-                                               self.root),
-                                      "the YAML is nested too deeply to read (hundreds of "
-                                      "levels of lists or mappings); flatten it")) from None
+                                               self.root), _TOO_DEEP)) from None
         except yaml.YAMLError as exc:  # e.g. control characters: still the user's file
             mark = getattr(exc, "position", None)
             where = self.at(None)

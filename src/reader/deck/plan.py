@@ -512,7 +512,8 @@ def plan_essay(p: Planner, essay: Essay) -> list[Slide]:
             continue
         runs: list[content.Run] = []
         for title, section in group:
-            runs.append(_subheading(p, title))
+            if title != essay.title_text:   # the lead's heading would repeat the slide's
+                runs.append(_subheading(p, title))
             runs.extend(section)
         slides.extend(p.text_slides(essay, runs, box, essay.title_text, kicker))
     return slides

@@ -24,7 +24,8 @@ METADATA_KEYS = ("title", "subtitle", "course", "instructor", "term", "lang")
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b", "pdf/a-2b", "pdf/ua-2")
 
 
-def _lang(value: Any) -> str:
+def language(value: Any) -> str:
+    """A BCP 47 language tag (en, en-GB, de)."""
     result = text(value)
     if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", result):
         raise Invalid(f"expected a language tag such as en, en-GB or de, found {describe(value)}")
@@ -76,7 +77,7 @@ COURSE_SCHEMA: dict[str, Field] = {
     "course": Field(text),
     "instructor": Field(text),
     "term": Field(text),
-    "lang": Field(_lang),
+    "lang": Field(language),
     "paper": Field(choice("letter", "a4")),
     "edition": Field(choice("student", "instructor")),
     "templates": Field(text),

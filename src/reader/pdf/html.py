@@ -22,10 +22,12 @@ class HtmlBuilder:
     """Renders the Jinja templates (sandboxed, autoescaped) for any set of sections."""
 
     def __init__(self, course: Course, theme: Theme, charts: dict[str, str],
-                 fits: dict[str, "Fit"] | None = None):
+                 fits: dict[str, "Fit"] | None = None,
+                 originals: dict[str, list[dict]] | None = None):
         self.course = course
         self.theme = theme
         self.charts = charts
+        self.originals = originals or {}    # pictures of original pages (single document)
         self.table_fits = {anchor: fit.template_data() for anchor, fit in (fits or {}).items()}
         self.env = SandboxedEnvironment(loader=template_loader(theme),
                                         autoescape=True, undefined=StrictUndefined)
@@ -43,6 +45,7 @@ class HtmlBuilder:
             return self.template.render(
                 course=self.course, sections=sections, front=front, toc_pages=toc_pages,
                 body_start=body_start, charts=self.charts, table_fits=self.table_fits,
+                originals=self.originals,
                 hyphenation_lang=hyphenation_language(self.course.settings.lang),
                 theme_css=self.theme_css + "\n" + extra_css)
         except TemplateError as exc:

@@ -117,6 +117,7 @@ class BuildResult:
     page_map: PageMap | None = None
     cache: CacheStats | None = None
     deck_cache: DeckStats | None = None
+    original_pages: tuple[int, int] | None = None   # pages of originals (prepared, reused)
     skipped: bool = False
 
 
@@ -174,6 +175,7 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
 
         report.stage("original pages")
         originals = prepare(course, runner, cache, report.step)
+        result.original_pages = (originals.prepared, originals.reused)
         result.warnings.extend(_strictly(originals.warnings, strict))
     with build_lock(out_dir), staged(out_dir) as staging:
         deck_job = runner.submit(render_deck, course, theme, cache, priority=DECK_LATER) \

@@ -325,16 +325,18 @@ def _css_cases():  # noqa: ANN202
 
     return [
         pytest.param(extra_css(lambda s: f'@import url("{s.css.as_uri()}");\n'),
-                     "outside the course", id="import-file-url"),
+                     "extra.css:1:9: url(file:", id="import-file-url"),
         pytest.param(extra_css(lambda s: '@import url("../../secret.css");\n'),
-                     "outside the course", id="import-relative"),
+                     "extra.css:1:9: url(../../secret.css): '../../secret.css' leads outside "
+                     "the course", id="import-relative"),
         pytest.param(extra_css(lambda s: 'body { background: url("../../secret.png") }\n'),
+                     "extra.css:1:20: url(../../secret.png): '../../secret.png' leads "
                      "outside the course", id="background-relative"),
         pytest.param(extra_css(lambda s: f'body {{ background: url("{s.png.as_uri()}") }}\n'),
-                     "outside the course", id="background-file-url"),
+                     "extra.css:1:20: url(file:", id="background-file-url"),
         pytest.param(extra_css(lambda s: "@font-face { font-family: Evil; src: url("
                                          f'"{s.txt.as_uri()}") }}\nbody {{ font-family: Evil }}\n'),
-                     "outside the course", id="font-face-file-url"),
+                     "extra.css:1:38: url(file:", id="font-face-file-url"),
         pytest.param(symlink("extra.css", lambda s: s.css), "outside the course",
                      id="extra-css-symlink"),
         pytest.param(symlink("reader.css", lambda s: s.css), "outside the course",

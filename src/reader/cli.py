@@ -189,6 +189,9 @@ def _report(results: list, verbose: bool, quiet: bool) -> None:  # noqa: ANN001
                 made, reused = result.original_pages
                 click.echo(f"  original pages: {made} prepared (OCR), {reused} reused from "
                            "the cache")
+            if result.web_rewritten is not None:
+                click.echo(f"  web: {plural(len(result.web_rewritten), 'file')} written, the "
+                           "others unchanged")
             if result.deck_cache is not None:
                 deck = result.deck_cache
                 click.echo(f"  slides: {len(deck.built)} items' slides made, {len(deck.reused)} "
@@ -334,11 +337,15 @@ def _describe(row: dict[str, str]) -> str:
 @main.command()
 @COURSE_ARG
 @click.option("--class", "class_name", metavar="NAME")
-def watch(course: Path, class_name: str | None) -> None:
+@click.option("--serve", is_flag=True, help="Serve the web edition on http://127.0.0.1:PORT/ "
+              "and reload open pages after each rebuild.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port for --serve (0: any free port).")
+def watch(course: Path, class_name: str | None, serve: bool, port: int) -> None:
     """Rebuild whenever a file of COURSE is saved; keeps running after errors."""
     from .build.watch import watch as run_watch
 
-    run_watch(course, class_name)
+    run_watch(course, class_name, serve=serve, port=port)
 
 
 def entry() -> None:

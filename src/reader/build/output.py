@@ -3,7 +3,9 @@
 Every output is written to a temporary file beside its target and renamed
 over it only when the whole build has succeeded; a failure, Ctrl-C or
 SIGTERM removes the temporaries and leaves the previous files as they were.
-A lock file keeps two builds of one course from writing at once.
+A folder output (dist/web/) is staged whole in a hidden temporary folder and
+swapped with the previous one in one step. A lock file keeps two builds of
+one course from writing at once.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import re
+import shutil
 import signal
 import stat
 from contextlib import contextmanager
@@ -99,6 +103,9 @@ class Staging:
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
         self.pending: list[tuple[Path, Path]] = []
+        self.folders: list[tuple[Path, Path]] = []
+        self.sizes: dict[str, int] = {}       # every staged file by its path in out_dir
+        self.rewritten: dict[str, list[str]] = {}   # folder -> files written anew
 
     def write(self, name: str, data: bytes) -> Path:
         target = self.out_dir / name
@@ -110,10 +117,35 @@ class Staging:
                 temp.unlink()                # a leftover of a killed build of this pid
             except FileNotFoundError:
                 pass
-            with os.fdopen(open_new(temp), "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+            _write_new(temp, data)
+        self.sizes[name] = len(data)
+        return target
+
+    def write_folder(self, name: str, files: dict[str, bytes]) -> Path:
+        """Stage a whole folder of outputs (dist/web/), to replace the previous one.
+
+        A file whose bytes are those of the previous build's file is not written again:
+        the previous file is linked into the new folder, so it keeps its modification
+        time (a web server, a sync client or an LMS upload sees only what changed).
+        """
+        target = self.out_dir / name
+        _plain_folder_or_nothing(target, self.out_dir)
+        temp = self.out_dir / f".{name}{TEMP_MARK}{os.getpid()}"
+        self.folders.append((temp, target))
+        written = self.rewritten.setdefault(name, [])
+        with writing(temp):
+            _remove_tree(temp)               # a leftover of a killed build of this pid
+            temp.mkdir(parents=True)
+            for relative in sorted(files):
+                data = files[relative]
+                if not SAFE_RELATIVE.fullmatch(relative):
+                    raise ValueError(f"unsafe output name {relative!r}")
+                path = temp / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if not _link_if_same(target / relative, path, data):
+                    _write_new(path, data)
+                    written.append(relative)
+                self.sizes[f"{name}/{relative}"] = len(data)
         return target
 
     def commit(self) -> None:
@@ -125,6 +157,8 @@ class Staging:
             with writing(self.out_dir):
                 for temp, target in self.pending:
                     os.replace(temp, target)
+                for temp, target in self.folders:
+                    _swap_in(temp, target)    # temp now holds the previous folder
             self.pending.clear()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
@@ -136,6 +170,102 @@ class Staging:
             except OSError:
                 pass
         self.pending.clear()
+        for temp, _ in self.folders:
+            _remove_tree(temp)
+        self.folders.clear()
+
+
+SAFE_RELATIVE = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9._-]*/)*[A-Za-z0-9_][A-Za-z0-9._-]*")
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    with os.fdopen(open_new(path), "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _link_if_same(previous: Path, new: Path, data: bytes) -> bool:
+    """Link the previous build's file into the staged folder when its bytes are ``data``
+    (never through a symbolic link: read_output refuses one)."""
+    try:
+        if os.lstat(previous).st_size != len(data):
+            return False
+    except OSError:
+        return False
+    if read_output(previous) != data:
+        return False
+    try:
+        os.link(previous, new, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
+
+
+def _plain_folder_or_nothing(path: Path, out_dir: Path) -> None:
+    """A folder output may replace only a real folder (never a link or a file)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        what = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "a file"
+        raise CourseError(Problem(Location(path, None, None), f"{path.name} in "
+                                  f"{out_dir.name}/ is {what}, not a folder; reader writes "
+                                  "an edition there: move it away"))
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove a folder reader made (a link is removed, never followed)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(info.st_mode):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Put the staged folder ``new`` at ``target`` in one step (the previous folder, if
+    any, ends up at ``new``'s name and is removed): readers of ``target`` see the old
+    folder or the new one, never a mixture or nothing."""
+    if not os.path.lexists(target):
+        os.rename(new, target)
+        return
+    if _exchange(new, target):
+        _remove_tree(new)
+        return
+    # No atomic exchange on this system: two renames, the old folder set aside first.
+    aside = new.with_name(new.name + ".old")
+    os.rename(target, aside)
+    os.rename(new, target)
+    _remove_tree(aside)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Linux renameat2(RENAME_EXCHANGE): swap two names atomically. False where the
+    system has no such call."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
 
 
 TEMP_MARK = ".tmp-"   # in the name of every temporary file reader writes in dist/
@@ -153,10 +283,7 @@ def remove_stale_temporaries(out_dir: Path) -> None:
         return
     for name in names:
         if name.startswith(".") and TEMP_MARK in name:
-            try:
-                os.unlink(out_dir / name)
-            except OSError:
-                pass
+            _remove_tree(out_dir / name)
 
 
 @contextmanager

@@ -119,6 +119,7 @@ class BuildResult:
     deck_cache: DeckStats | None = None
     original_pages: tuple[int, int] | None = None   # pages of originals (prepared, reused)
     skipped: bool = False
+    web_rewritten: list[str] | None = None     # the web edition's files written anew
 
 
 def out_dir_for(manifest: Manifest, settings: Settings) -> Path:
@@ -130,8 +131,21 @@ def load_course(manifest: Manifest, settings: Settings, strict: bool = False) ->
     from ..course.model import build_course
 
     course = build_course(manifest, settings)
-    from ..course.checks import course_warnings
+    from ..course.checks import course_warnings, missing_alt_text
+    from ..course.manifest import SCREEN_OUTPUTS
+    from ..course.theme import theme_for
 
+    stylesheets = theme_for(course.templates, course.root).stylesheet_problems()
+    if stylesheets:
+        raise CourseError(stylesheets)
+
+    unreadable = missing_alt_text(course)
+    screens = [o for o in settings.outputs if o in SCREEN_OUTPUTS]
+    if unreadable and screens:
+        raise CourseError([Problem(p.location, f"{p.message} (an error: this course makes "
+                                               f"the {' and '.join(screens)} edition)")
+                           for p in unreadable])
+    course.warnings.extend(unreadable)
     course.warnings.extend(course_warnings(course))
     if strict and course.warnings:
         raise CourseError([Problem(w.location, f"{w.message} (an error under --strict)")
@@ -142,7 +156,7 @@ def load_course(manifest: Manifest, settings: Settings, strict: bool = False) ->
 def build_variant(manifest: Manifest, settings: Settings, course: Course, runner: Runner, *,
                   report: Progress | None = None, signature: str | None = None,
                   strict: bool = False) -> BuildResult:
-    """Render one variant's reader and deck; replace dist files only if all succeeded.
+    """Render one variant's outputs; replace dist files only if all succeeded.
 
     The deck's work is handed to ``runner`` first, so that it runs beside the reader's
     layouts; it needs the reader's page numbers only at the end (finish_deck). Tables
@@ -194,11 +208,14 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
         lap("pdf")
         if "pdf" in settings.outputs:
             result.outputs.append(staging.write("reader.pdf", data))
+        downloads: dict[str, bytes] = {"reader.pdf": data} if "pdf" in settings.outputs else {}
         if deck_job is not None:
             report.stage("deck")
             deck, result.slides, result.deck_cache = deck_job.result()
-            result.outputs.append(staging.write("deck.pptx", finish_deck(deck, page_map)))
+            downloads["deck.pptx"] = finish_deck(deck, page_map)
+            result.outputs.append(staging.write("deck.pptx", downloads["deck.pptx"]))
             lap("deck")
+        _screen_editions(course, theme, page_map, downloads, staging, result, report, lap)
         result.outputs.append(staging.write("permissions.csv",
                                             permissions_csv(course, page_map).encode("utf-8")))
         if course.excerpts:
@@ -227,16 +244,37 @@ def _strictly(found: list[Problem], strict: bool) -> list[Problem]:
     return found
 
 
+def _screen_editions(course: Course, theme, page_map: PageMap,  # noqa: ANN001
+                     downloads: dict[str, bytes], staging: Staging, result: BuildResult,
+                     report: Progress, lap) -> None:  # noqa: ANN001
+    """The EPUB and the web edition, when the course lists them. They cite the printed
+    reader's pages only when the printed reader is one of the outputs."""
+    outputs = course.settings.outputs
+    printed = page_map if "pdf" in outputs else None
+    if "epub" in outputs:
+        from ..web.epub import epub_edition
+
+        report.stage("epub")
+        downloads["reader.epub"] = epub_edition(course, theme, printed)
+        result.outputs.append(staging.write("reader.epub", downloads["reader.epub"]))
+        lap("epub")
+    if "web" in outputs:
+        from ..web.site import web_edition
+
+        report.stage("web")
+        files = web_edition(course, theme, printed, downloads)
+        result.outputs.append(staging.write_folder("web", files))
+        result.web_rewritten = staging.rewritten["web"]
+        lap("web")
+
+
 def _record(manifest: Manifest, settings: Settings, signature: str, staging: Staging,
             result: BuildResult) -> bytes:
     """What the build writes beside its outputs: what it was built from, the outputs'
     sizes (the up-to-date check) and the reader's page numbers (`reader permissions`)."""
     import json
 
-    sizes = {}
-    for path in result.outputs:
-        temp = next(t for t, target in staging.pending if target == path)
-        sizes[path.name] = temp.stat().st_size
+    sizes = dict(staging.sizes)
     page_map = result.page_map
     assert page_map is not None
     return json.dumps({"signature": signature, "outputs": sizes,

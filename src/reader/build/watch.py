@@ -46,13 +46,45 @@ def rebuild_once(course: Path, class_name: str | None) -> bool:
     return True
 
 
-def watch(course: Path, class_name: str | None) -> None:
+def watch(course: Path, class_name: str | None, serve: bool = False, port: int = 8000) -> None:
     from watchfiles import watch as watch_changes
 
     from ..course.manifest import find_manifest
 
     root = find_manifest(course).parent
-    rebuild_once(course, class_name)
+    server = _serve(course, class_name, port) if serve else None
+    try:
+        _watch(course, class_name, root, server, watch_changes)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _serve(course: Path, class_name: str | None, port: int):  # noqa: ANN202
+    """The web edition of this variant on 127.0.0.1, reloaded after each rebuild."""
+    from ..course.manifest import load_manifest
+    from .pipeline import out_dir_for
+    from .serve import Server
+
+    manifest = load_manifest(course)
+    settings = manifest.variant(class_name)
+    if "web" not in settings.outputs:
+        raise CourseError(f"{manifest.path.name}: 'outputs' does not list web, so there is "
+                          "no web edition to serve; add web to outputs (e.g. outputs: [pdf, "
+                          "pptx, web])")
+    folder = out_dir_for(manifest, settings) / "web"
+    try:
+        server = Server(folder, port).start()
+    except OSError as exc:
+        raise CourseError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}; choose "
+                          "another --port") from None
+    click.echo(f"serving {folder} at {server.url} (this machine only)")
+    return server
+
+
+def _watch(course: Path, class_name: str | None, root: Path, server, watch_changes) -> None:  # noqa: ANN001
+    if rebuild_once(course, class_name) and server is not None:
+        server.live.bump()
     ready = False
     # yield_on_timeout: the first (empty) batch says the watcher is listening.
     for changes in watch_changes(root, watch_filter=_relevant(root), debounce=300,
@@ -64,4 +96,5 @@ def watch(course: Path, class_name: str | None) -> None:
             continue
         names = sorted({Path(p).resolve().relative_to(root).as_posix() for _, p in changes})
         click.echo(f"changed: {', '.join(names)}")
-        rebuild_once(course, class_name)
+        if rebuild_once(course, class_name) and server is not None:
+            server.live.bump()

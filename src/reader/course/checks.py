@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import Location, Problem
 from .copying import findings
-from .model import Course, Essay, Excerpt, Table
+from .model import Course, Essay, Excerpt, Prose, Table
 
 MIN_PRINT_DPI = 150
 TEXT_WIDTH_IN = 4.7          # the reader's text block (120 mm on letter, 114 mm on A4)
@@ -36,6 +36,27 @@ def table_warnings(course: Course, fits: Mapping[str, Any]) -> list[Problem]:
             found.append(Problem(Location(item.path, None, None, course.root),
                                  f"{item.label} ({len(item.columns)} columns) is wider than "
                                  f"the text block; it is printed {fit.describe()}"))
+    return found
+
+
+def missing_alt_text(course: Course) -> list[Problem]:
+    """Images that say nothing to a screen reader: no alt text and not marked decorative.
+
+    Warnings for a print-only build; errors when the build makes a screen edition (web,
+    EPUB) and under --strict. Charts always have a text alternative (their ``alt:`` or a
+    description made from their data, beside the table they are drawn from).
+    """
+    found = []
+    for item in course.items:
+        if not isinstance(item, Prose) or item.doc is None:
+            continue
+        for image in item.doc.images:
+            if not image.alt.strip() and not item.is_decorative(image):
+                name = image.path.name
+                found.append(Problem(image.location, f"image '{name}' has no alt text; write "
+                                     "![what it shows](path) so screen readers can describe "
+                                     "it, or list it under 'decorative:' in the front matter "
+                                     "if it carries no information"))
     return found
 
 

@@ -22,10 +22,11 @@ ITEM_SUFFIXES = {"essay": (".md", ".markdown"), "excerpt": (".md", ".markdown"),
                  "table": (".yaml", ".yml"), "questions": (".yaml", ".yml")}
 METADATA_KEYS = ("title", "subtitle", "course", "instructor", "term", "lang")
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b", "pdf/a-2b", "pdf/ua-2")
+OUTPUTS = ("pdf", "pptx", "web", "epub")   # dist/reader.pdf, deck.pptx, web/, reader.epub
+SCREEN_OUTPUTS = ("web", "epub")          # the editions read on screens: alt text required
 
 
-def language(value: Any) -> str:
-    """A BCP 47 language tag (en, en-GB, de)."""
+def language_tag(value: Any) -> str:
     result = text(value)
     if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", result):
         raise Invalid(f"expected a language tag such as en, en-GB or de, found {describe(value)}")
@@ -77,11 +78,11 @@ COURSE_SCHEMA: dict[str, Field] = {
     "course": Field(text),
     "instructor": Field(text),
     "term": Field(text),
-    "lang": Field(language),
+    "lang": Field(language_tag),
     "paper": Field(choice("letter", "a4")),
     "edition": Field(choice("student", "instructor")),
     "templates": Field(text),
-    "outputs": Field(list_of(choice("pdf", "pptx"))),
+    "outputs": Field(list_of(choice(*OUTPUTS))),
     "deck_template": Field(text),
     "pdf_variant": Field(choice(*PDF_VARIANTS)),
     "duplex": Field(_bool),
@@ -366,6 +367,7 @@ _KIND_HINTS = {"reading": " (readings are 'excerpt:')", "source": " (sources are
                "data": " (data tables are 'table:')"}
 
 _CLASS_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+RESERVED_CLASS_NAMES = ("web",)
 
 
 def _classes(data: dict, src: YamlSource, problems: Problems,
@@ -383,6 +385,10 @@ def _classes(data: dict, src: YamlSource, problems: Problems,
         if not isinstance(name, str) or not _CLASS_NAME.fullmatch(name):
             problems.add(name_loc, f"class name '{name}' must be letters, digits, '-', '_' or "
                                    "'.' (it becomes a folder name under dist/)")
+            continue
+        if name.lower() in RESERVED_CLASS_NAMES:
+            problems.add(name_loc, f"class name '{name}' is taken: dist/{name}/ holds the "
+                                   "course's web edition; choose another name")
             continue
         if body is None:
             body_clean: dict[str, Any] = {}

@@ -19,11 +19,11 @@ from typing import Any, Callable
 
 from markupsafe import Markup, escape
 
-from .documents import (Original, crop, first_printed_page, has_original, load_original)
+from .documents import Original, crop, first_printed_page, has_original, load_original
 from .licence import BASIS_NAMES, Licence, basis
-from .markdown import Document, has_image, parse_markdown_file, render_inline, typographic
+from .markdown import Document, Image, has_image, parse_markdown_file, render_inline, typographic
 from ..errors import CourseError, Location, Problem, Problems
-from .manifest import ItemRef, Manifest, PartRef, Settings, language
+from .manifest import ItemRef, Manifest, PartRef, Settings, language_tag
 from ..core.files import CONTROL, read_text, resolve_in_course
 from ..core.yamlsource import (Field, Invalid, YamlSource, YMap, check_mapping, choice,
                          describe, list_of, text)
@@ -171,21 +171,35 @@ class Item:
 
 
 @dataclass
-class Essay(Item):
-    author: str | None = None
+class Prose(Item):
+    """An item written in Markdown (essay or excerpt)."""
+
     doc: Document | None = None
+    lang: str | None = None               # the text's language when not the course's
+    decorative: bool | frozenset[Path] = frozenset()   # images that carry no information
+
+    def is_decorative(self, image: Image) -> bool:
+        """An image marked as decorative (``decorative:`` in the front matter): screen
+        readers skip it, so it needs no alt text."""
+        if self.decorative is True:
+            return not image.alt.strip()
+        return isinstance(self.decorative, frozenset) and image.path in self.decorative
+
+
+@dataclass
+class Essay(Prose):
+    author: str | None = None
     slides: list[str] | None = None
 
 
 @dataclass
-class Excerpt(Item):
+class Excerpt(Prose):
     author: str | None = None
     source: Source | None = None
     pages: str | None = None
     headnote: str | None = None
     permission: str | None = None            # as printed in the Sources list
     licence: Licence | None = None           # the basis, reference and expiry behind it
-    doc: Document | None = None
     original: Original | None = None         # pages of a PDF or of images, not typed text
 
     @property
@@ -269,6 +283,17 @@ class Chart:
     type: str
     x: str
     y: list[str]
+    alt: str | None = None     # the author's description; otherwise one made from the data
+
+    def description(self, table: "Table") -> str:
+        """What a screen reader says for the drawing: the author's alt text, or what it
+        plots and where its numbers are (the table it is drawn from)."""
+        if self.alt:
+            return self.alt
+        series = " and ".join(self.y)
+        return (f"{'Bar' if self.type == 'bar' else 'Line'} chart of {series} by {self.x}, "
+                f"drawn from the {len(table.rows)} rows of {table.label}; the values are in "
+                "the table.")
 
 
 @dataclass
@@ -392,8 +417,21 @@ class Course:
 
 # --- building ----------------------------------------------------------------
 
+def _decorative(value: Any) -> bool | list[str]:
+    """``decorative: true`` (every image without alt text in this file) or a list of the
+    image paths that are decorative."""
+    if value is True:
+        return True
+    if isinstance(value, list):
+        return list_of(text)(value)
+    raise Invalid(f"expected true or a list of image paths, found {describe(value)}")
+
+
 ESSAY_SCHEMA = {"title": Field(text, required=True), "author": Field(text),
-                "slides": Field(list_of(text))}
+                "slides": Field(list_of(text)), "lang": Field(language_tag),
+                "decorative": Field(_decorative)}
+
+
 def isbn(value: Any) -> str:
     """An ISBN-10, ISBN-13 or ISSN with a correct check digit, as written."""
     written = text(value)
@@ -436,12 +474,12 @@ PERMISSION_SCHEMA = {"text": Field(text, required=True),
                      "expires": Field(expiry)}
 EXCERPT_SCHEMA = {"title": Field(text, required=True), "author": Field(text),
                   "source": Field(lambda v: v, required=True), "headnote": Field(text),
-                  "permission": Field(lambda v: v), "pages": Field(text),
+                  "permission": Field(lambda v: v), "pages": Field(text), "lang": Field(language_tag),
+                  "decorative": Field(_decorative),
                   # pages of an existing document instead of typed text (documents.py)
                   "pdf": Field(text), "images": Field(lambda v: v),
                   "first_printed_page": Field(first_printed_page), "crop": Field(crop),
-                  "password": Field(text), "lang": Field(language),
-                  "slides": Field(list_of(text))}
+                  "password": Field(text), "slides": Field(list_of(text))}
 QUESTIONS_SCHEMA = {"title": Field(text, required=True),
                     "questions": Field(lambda v: v, required=True), "intro": Field(text)}
 QUESTION_SCHEMA = {"text": Field(text, required=True), "notes": Field(text)}
@@ -450,7 +488,7 @@ TABLE_SCHEMA = {"title": Field(text, required=True), "source": Field(text),
                 "chart": Field(lambda v: v), "caption": Field(text)}
 CHART_SCHEMA = {"type": Field(choice("bar", "line"), required=True),
                 "x": Field(text, required=True), "y": Field(lambda v: v, required=True),
-                "title": Field(text)}
+                "title": Field(text), "alt": Field(text)}
 
 
 def typographic_settings(settings: Settings) -> Settings:
@@ -543,12 +581,14 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
                               f"the front matter of this {ref.kind}", where=doc.front_location)
         if front is None or "title" not in front:
             return None
+        prose = _prose_options(front, doc, ref, root, lang, raw, problems)
+        doc = prose["doc"]
         for key in ("title", "headnote"):
             _no_images(front.get(key), doc.front_src.value(doc.front, key), f"the {key}",
                        problems)
         if ref.kind == "essay":
             return Essay(title=front["title"], author=_typographic(front.get("author"), lang),
-                         doc=doc,
+                         **prose,
                          slides=[typographic(s, lang) for s in front["slides"]]
                          if "slides" in front else None, **common)
         source = _source(doc.front, front, doc.front_src, problems, lang)
@@ -573,7 +613,7 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
         return Excerpt(title=front["title"],
                        author=_typographic(front.get("author"), lang) or source.author,
                        source=source, pages=pages, headnote=front.get("headnote"),
-                       permission=permission, licence=licence, doc=doc, original=original,
+                       permission=permission, licence=licence, original=original, **prose,
                        **common)
     src = YamlSource(ref.path, root)
     data = src.load(raw)
@@ -586,7 +626,7 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
     return _table(data, src, where, problems, common, root, lang)
 
 
-ORIGINAL_ONLY = ("first_printed_page", "crop", "password", "lang", "slides")
+ORIGINAL_ONLY = ("first_printed_page", "crop", "password", "slides")
 
 
 def _body_line(raw: str) -> int:
@@ -596,6 +636,37 @@ def _body_line(raw: str) -> int:
         if lines and lines[0].strip() == "---" else -1
     return next((n + 1 for n in range(closing + 1, len(lines)) if lines[n].strip()),
                 closing + 2)
+
+
+def _prose_options(front: dict, doc: Document, ref: ItemRef, root: Path, lang: str, raw: str,
+                   problems: Problems) -> dict[str, Any]:
+    """An essay's or excerpt's own language and decorative images, from its front matter.
+
+    A text in another language than the course is parsed again with that language's
+    quotation marks, and is marked with its language for screen readers and hyphenation.
+    """
+    options: dict[str, Any] = {"doc": doc, "lang": None, "decorative": frozenset()}
+    own = front.get("lang")
+    if own and own.lower() != lang.lower():
+        options["lang"] = own
+        options["doc"] = doc = parse_markdown_file(ref.path, root, raw, own)
+    marked = front.get("decorative")
+    if marked is True:
+        options["decorative"] = True
+    elif marked:
+        where = doc.front_src.value(doc.front, "decorative")
+        paths = set()
+        for raw_path in marked:
+            try:
+                paths.add(resolve_in_course(root, ref.path.parent, raw_path))
+            except Invalid as exc:
+                problems.add(where, f"decorative: {exc}")
+        unused = paths - {image.path for image in doc.images}
+        for path in sorted(unused):
+            problems.add(where, f"decorative: '{path.name}' is not an image of this "
+                                f"{ref.kind}; name images as in their ![](path)")
+        options["decorative"] = frozenset(paths)
+    return options
 
 
 def _no_images(value: str | None, where: Location, what: str, problems: Problems) -> None:
@@ -855,7 +926,7 @@ def _chart(data: YMap, table: Table, src: YamlSource, problems: Problems,
                 problems.add(cell(r, col), f"chart y: column '{y}' must hold numbers only; "
                                            f"row {r + 1} has {_what(value)}")
                 return None
-    return Chart(clean["type"], clean["x"], ys)
+    return Chart(clean["type"], clean["x"], ys, clean.get("alt"))
 
 
 def _chartable(value: Any) -> bool:

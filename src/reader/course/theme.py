@@ -21,7 +21,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..core.files import course_files, inside
+from ..core.files import course_files, inside, resolve_in_course
+from ..core.yamlsource import Invalid
 from ..errors import CourseError, Location, Problem, Problems
 
 BUILTIN = Path(__file__).resolve().parent.parent / "theme"
@@ -136,13 +137,14 @@ class Theme:
     course_templates: Path | None
     root: Path | None = None
 
-    def find(self, name: str) -> Path:
-        """The course's file of this name if it has one, else the built-in one."""
+    def find(self, name: str, default: Path | None = None) -> Path:
+        """The course's file of this name if it has one, else the built-in one (in
+        ``default``, a renderer's own folder, when given)."""
         if self.course_templates is not None:
             candidate = self.course_templates / name
             if os.path.lexists(candidate):
                 return self.contained(candidate)
-        return self.builtin / name
+        return (default or self.builtin) / name
 
     def contained(self, path: Path) -> Path:
         """Refuse a course template that is (or links to) a file outside the course, before
@@ -207,6 +209,32 @@ class Theme:
             sheets.append(self.contained(self.course_templates / "extra.css"))
         return sheets
 
+    def stylesheet_problems(self) -> list[Problem]:
+        """Every url() and @import in the course's own stylesheets that the layout would
+        refuse (a URL, an absolute path, a file outside the course or missing), located
+        at its line and column, before anything is laid out."""
+        if self.course_templates is None or self.root is None:
+            return []
+        found: list[Problem] = []
+        for name in ("fonts.css", "reader.css", "extra.css"):
+            path = self.course_templates / name
+            if not os.path.lexists(path):
+                continue
+            self.contained(path)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                found.append(Problem(Location(path, None, None, self.root),
+                                     "stylesheet is not UTF-8 text; save it as UTF-8"))
+                continue
+            for reference, line, column in css_references(text):
+                try:
+                    resolve_in_course(self.root, path.parent, reference)
+                except Invalid as exc:
+                    found.append(Problem(Location(path, line, column, self.root),
+                                         f"url({reference}): {exc}"))
+        return found
+
     def fingerprint(self) -> str:
         """Hash of every theme file in effect, fonts included: part of each cache key.
 
@@ -239,6 +267,32 @@ class Theme:
         return None
 
 
+def css_references(text: str) -> list[tuple[str, int, int]]:
+    """(reference, line, column) of every url() and @import in a stylesheet."""
+    import tinycss2
+
+    found: list[tuple[str, int, int]] = []
+    stack = list(tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True))
+    while stack:
+        token = stack.pop()
+        if token.type == "url":
+            found.append((token.value, token.source_line, token.source_column))
+        elif token.type == "function" and token.lower_name == "url":
+            strings = [a.value for a in token.arguments if a.type == "string"]
+            if strings:
+                found.append((strings[0], token.source_line, token.source_column))
+        elif token.type == "at-rule" and token.lower_at_keyword == "import":
+            strings = [t for t in token.prelude if t.type == "string"]
+            if strings:
+                found.append((strings[0].value, strings[0].source_line,
+                              strings[0].source_column))
+        for children in (getattr(token, "prelude", None), getattr(token, "content", None),
+                         getattr(token, "arguments", None)):
+            if isinstance(children, list):
+                stack.extend(children)
+    return sorted(found, key=lambda f: (f[1], f[2]))
+
+
 def _check_font(path: Path, root: Path | None) -> None:
     """A font file that is not a font is the course's mistake, said with its name."""
     with open(path, "rb") as handle:
@@ -249,9 +303,9 @@ def _check_font(path: Path, root: Path | None) -> None:
                                   "or remove it from templates/fonts/"))
 
 
-def template_loader(theme: Theme):  # noqa: ANN201
-    """A Jinja loader over the theme that refuses course templates linking outside before
-    they are read."""
+def template_loader(theme: Theme, *defaults: Path):  # noqa: ANN201
+    """A Jinja loader over the theme (and a renderer's own templates, ``defaults``, after
+    it) that refuses course templates linking outside before they are read."""
     from jinja2 import FileSystemLoader, TemplateNotFound
 
     class ContainedLoader(FileSystemLoader):
@@ -259,13 +313,15 @@ def template_loader(theme: Theme):  # noqa: ANN201
             for folder in self.searchpath:
                 candidate = Path(folder) / template
                 if os.path.lexists(candidate):
-                    theme.contained(candidate)
+                    if folder not in own:          # reader's own files need no check
+                        theme.contained(candidate)
                     break
             else:
                 raise TemplateNotFound(template)
             return super().get_source(environment, template)
 
-    return ContainedLoader(theme.search_path())
+    own = {str(d) for d in defaults}
+    return ContainedLoader(theme.search_path() + [str(d) for d in defaults])
 
 
 def theme_for(course_templates: Path | None, root: Path | None = None) -> Theme:

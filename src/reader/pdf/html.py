@@ -53,11 +53,28 @@ class HtmlBuilder:
 
 
 def _template_error(exc: TemplateError, theme: Theme) -> CourseError:
-    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "reader.html.j2"
+    """A template's mistake, located: a syntax error carries its line; an error while the
+    template runs (an undefined name, a refused call) is found in the traceback, whose
+    frames Jinja2 maps back to the template's file and line."""
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
     line = getattr(exc, "lineno", None)
-    return CourseError(Problem(Location(Path(name), line, None, theme.root),
+    if line is None:
+        name, line = _template_frame(exc) or (name, None)
+    return CourseError(Problem(Location(Path(name or "reader.html.j2"), line, None, theme.root),
                                f"template error: {exc.message or exc}; fix or remove this "
                                "template override"))
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int] | None:
+    """The innermost traceback frame that runs a template (a .j2 file)."""
+    found = None
+    frame = exc.__traceback__
+    while frame is not None:
+        filename = frame.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = (filename, frame.tb_lineno)
+        frame = frame.tb_next
+    return found
 
 
 def chart_placeholders(course: Course, theme: Theme) -> dict[str, str]:

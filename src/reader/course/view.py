@@ -1,0 +1,182 @@
+"""The course as plain data for templates.
+
+Templates are written by course authors too (a course's ``templates/`` overrides the
+theme), and run sandboxed; they receive only what this module builds: strings, numbers,
+booleans, lists and dicts. No model object, no ``pathlib.Path``, no callable with file or
+process access reaches a template, so a template can print the course and nothing else.
+
+The view is renderer-neutral: an item's body is the HTML the Markdown stage made (the
+print form, footnotes inline); each renderer says how an image file is addressed
+(``image_src``) and reshapes the body for its medium (the web edition turns footnotes into
+linked notes). Printed page numbers come from the PageMap of the laid-out reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from .copying import basis
+from .model import Course, Essay, Excerpt, Item, Part, Questions, Table
+from .pagemap import PageMap
+
+PLAIN = (str, int, float, bool, type(None))
+
+ImageSrc = Callable[[Path], str]
+
+
+def course_view(course: Course, page_map: PageMap | None = None, *,
+                image_src: ImageSrc | None = None) -> dict[str, Any]:
+    """Everything a template may print about one variant of the course."""
+    settings = course.settings
+    pages = _pages(page_map)
+    entries: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    for entry in course.entries:
+        if isinstance(entry, Part):
+            part = _part(entry, pages)
+            part["items"] = [_item(i, course, pages, page_map, image_src) for i in entry.items]
+            items.extend(part["items"])
+            entries.append(part)
+        else:
+            view = _item(entry, course, pages, page_map, image_src)
+            items.append(view)
+            entries.append(view)
+    return {
+        "title": settings.title, "subtitle": settings.subtitle or "",
+        "course": settings.course or "", "instructor": settings.instructor or "",
+        "term": settings.term or "", "lang": settings.lang, "paper": settings.paper,
+        "edition": settings.edition, "instructor_edition": course.instructor_edition,
+        "class_name": settings.class_name or "", "outputs": list(settings.outputs),
+        "entries": entries, "items": items,
+        "sources": _sources(course, pages),
+        "sources_pages": _page_fields("sources", pages),
+        "permissions": _permissions(course, pages),
+        "pages": {anchor: list(span) for anchor, span in pages.items()},
+        "printed": bool(pages),
+    }
+
+
+def _pages(page_map: PageMap | None) -> dict[str, tuple[int, int]]:
+    """anchor -> (first printed page, page count) for every anchor that has both."""
+    if page_map is None:
+        return {}
+    return {anchor: (first, page_map.pages.get(anchor, 1))
+            for anchor, first in page_map.start.items()}
+
+
+def _page_fields(anchor: str, pages: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    first, count = pages.get(anchor, (0, 0))
+    return {"page": first, "page_last": first + count - 1 if count else first}
+
+
+def _part(part: Part, pages: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    return {"kind": "part", "anchor": part.anchor, "label": part.label,
+            "number": part.number, "title_html": Markup(part.title_html),
+            "title_text": part.title_text, **_page_fields(part.anchor, pages)}
+
+
+def _item(item: Item, course: Course, pages: dict[str, tuple[int, int]],
+          page_map: PageMap | None, image_src: ImageSrc | None) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "kind": item.kind, "anchor": item.anchor, "label": item.label, "index": item.index,
+        "title_html": Markup(item.title_html), "title_text": item.title_text,
+        "part_anchor": item.part.anchor if item.part else "",
+        "part_label": item.part.label if item.part else "",
+        "part_title_text": item.part.title_text if item.part else "",
+        "lang": "", "author": "", "html": Markup(""), "images": [],
+        "block_pages": _block_pages(item.anchor, page_map),
+        **_page_fields(item.anchor, pages),
+    }
+    if isinstance(item, (Essay, Excerpt)) and item.doc is not None:
+        view["lang"] = item.lang or ""
+        view["author"] = item.author or ""
+        view["html"] = Markup(item.doc.html)
+        view["images"] = [{"uri": image.path.as_uri(), "alt": image.alt,
+                           "decorative": item.is_decorative(image),
+                           "src": image_src(image.path) if image_src else image.path.as_uri()}
+                          for image in item.doc.images]
+    if isinstance(item, Excerpt):
+        view.update(headnote_html=Markup(item.headnote_html), attribution=item.attribution,
+                    permission=item.permission or "", pages_label=item.pages_label)
+    elif isinstance(item, Questions):
+        view.update(intro=item.intro or "", questions=[
+            {"text_html": Markup(q.text_html),
+             # Teaching notes exist in the view of the instructor edition only.
+             "notes_html": Markup(q.notes_html) if course.instructor_edition else Markup("")}
+            for q in item.questions])
+    elif isinstance(item, Table):
+        view["table"] = _table(item)
+    return view
+
+
+def _block_pages(anchor: str, page_map: PageMap | None) -> dict[str, int]:
+    """The printed page of each block of an item (``ITEM-bN`` anchors), where the reader's
+    layout recorded them."""
+    if page_map is None:
+        return {}
+    prefix = f"{anchor}-b"
+    return {key: page for key, page in page_map.start.items()
+            if key.startswith(prefix) and key[len(prefix):].isdigit()}
+
+
+def _table(table: Table) -> dict[str, Any]:
+    numeric = table.numeric_columns()
+    data: dict[str, Any] = {
+        "columns": [{"name": name, "numeric": numeric[n]}
+                    for n, name in enumerate(table.columns)],
+        "rows": [[table.cell_text(r, c) for c in range(len(table.columns))]
+                 for r in range(len(table.rows))],
+        "source": table.source or "", "chart": None,
+    }
+    chart = table.chart
+    if chart is not None:
+        x = table.columns.index(chart.x)
+        data["chart"] = {
+            "type": chart.type, "x": chart.x, "description": chart.description(table),
+            "categories": [table.cell_text(r, x) for r in range(len(table.rows))],
+            "series": [{"name": y, "values": [float(row[table.columns.index(y)])
+                                              for row in table.rows]} for y in chart.y],
+        }
+    return data
+
+
+def _sources(course: Course, pages: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
+    return [{"citation_html": Markup(entry.source.citation_html()),
+             "citation_text": entry.source.citation_text(),
+             "readings": [{"label": r.label, "anchor": r.anchor, "title_text": r.title_text,
+                           "pages_label": r.pages_label, **_page_fields(r.anchor, pages)}
+                          for r in entry.readings],
+             "permissions": list(entry.permissions)}
+            for entry in course.sources()]
+
+
+def _permissions(course: Course, pages: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
+    """Each excerpt, on what basis it is reproduced (the permissions notice)."""
+    return [{"label": e.label, "anchor": e.anchor, "title_text": e.title_text,
+             "author": e.author or "", "citation_text": e.source.citation_text()
+             if e.source else "", "pages_label": e.pages_label,
+             "permission": e.permission or "", "basis": basis(e.permission).value,
+             **_page_fields(e.anchor, pages)}
+            for e in course.excerpts]
+
+
+def check_plain(value: Any, where: str = "view") -> None:
+    """Raise TypeError unless ``value`` is plain data all the way down (what a template
+    may receive)."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where}: key {key!r} is not text")
+            check_plain(inner, f"{where}.{key}")
+    elif isinstance(value, list):
+        for n, inner in enumerate(value):
+            check_plain(inner, f"{where}[{n}]")
+    elif not isinstance(value, PLAIN):
+        raise TypeError(f"{where}: {type(value).__name__} is not plain data")
+
+
+__all__ = ["course_view", "check_plain"]

@@ -230,6 +230,26 @@ def test_tagged_reader_gives_each_page_its_text_as_alternative(built: Course,
     assert acting_objects(course.dist / "reader.pdf") == []
 
 
+@pytest.mark.slow
+def test_the_deck_shows_the_first_page_and_cites_the_reader_pages(built: Course) -> None:
+    from pptx import Presentation
+
+    pages = _pages(built)
+    slides = [[shape for shape in slide.shapes]
+              for slide in Presentation(str(built.dist / "deck.pptx")).slides]
+    texts = [[s.text_frame.text for s in shapes if s.has_text_frame] for shapes in slides]
+    opener = next(n for n, t in enumerate(texts) if "The digital pages" in t
+                  and any(x.startswith("Reader pp.") for x in t))
+    first, last = pages["item-3"][0], pages["item-3-p2"][0]
+    assert f"Reader pp. {first}–{last}" in texts[opener]
+    picture = [s for s in slides[opener] if s.shape_type == 13]       # a picture
+    assert len(picture) == 1 and picture[0].image.content_type == "image/png"
+    quote = texts[opener + 1]
+    assert any("PAGE-ONE-HUNDRED-THREE" in t for t in quote)
+    assert f"Reader p. {pages['item-3-p2'][0]}" in quote, "cited to the page it is on"
+    assert any(t.endswith("p. 103") for t in quote)
+
+
 # --- untrusted files: a located message, and dist/ as it was ----------------------------------
 
 _SAVED: dict = {}

@@ -56,6 +56,22 @@ class Box:
 # The default geometry (16:9), in the order a slide reads.
 KICKER = Box(Inches(0.6), Inches(0.28), Inches(12.13), Inches(0.4))
 TITLE = Box(Inches(0.6), Inches(0.62), Inches(12.13), Inches(1.05))
+ORIGINAL_DPI = 110      # the picture of an original's first page on its slide
+
+
+@dataclass(frozen=True)
+class _Cited:
+    """A place in the reader a slide cites: an anchor of the page map."""
+
+    anchor: str
+
+
+def typographic_quote(text: str) -> str:
+    """A passage as a quotation: in quotation marks, unless it has them."""
+    text = " ".join(text.split())
+    return text if text[:1] in "“\"‘'" else f"“{text}”"
+
+
 BODY = Box(Inches(0.6), Inches(1.8), Inches(12.13), Inches(4.75))
 BODY_WITH_CAPTION = Box(Inches(0.6), Inches(1.8), Inches(12.13), Inches(4.1))
 CAPTION = Box(Inches(0.6), Inches(5.95), Inches(12.13), Inches(0.8))
@@ -78,6 +94,7 @@ class DeckBuilder:
                                 if theme.font_file(family, b, i)})
         self.lang = course.settings.lang
         self._run_protos: dict[tuple, object] = {}
+        self._originals = None
         self._cell_protos: dict[tuple, object] = {}
         if course.deck_template is not None:
             self.prs = Presentation(str(course.deck_template))
@@ -217,13 +234,15 @@ class DeckBuilder:
             return ""
         return f"Reader p. {self.page_map.start[item_or_part.anchor]}"
 
-    def _chrome(self, slide, item: Item, kicker: str | None = None) -> None:
-        """The small label above the title and "Reader p. N" at the foot."""
+    def _chrome(self, slide, item: Item, kicker: str | None = None,
+                cited: "_Cited | None" = None) -> None:
+        """The small label above the title and "Reader p. N" at the foot (of the page
+        ``cited``, when not the item's first)."""
         text = (kicker or item.label).upper()
         if not self.metrics.fits([Para(text, 14, True)], KICKER.text_width, KICKER.text_height):
             text = self._ellipsize(text, 14, KICKER)
         self._textbox(slide, KICKER, text, 14, colour="accent", bold=True, name="Kicker")
-        page = self._reader_page(item)
+        page = self._reader_page(cited or item)
         if page:
             self._textbox(slide, FOOTER, page, 14, colour="muted", align=PP_ALIGN.RIGHT,
                           name="Reader page")
@@ -472,6 +491,9 @@ class DeckBuilder:
             self._notes(slide, f"Figure in {essay.label}: {image.alt or image.path.name}")
 
     def excerpt(self, excerpt: Excerpt) -> None:
+        if excerpt.original is not None:
+            self.original_excerpt(excerpt)
+            return
         doc = excerpt.doc
         assert doc is not None
         attribution = excerpt.attribution
@@ -492,6 +514,76 @@ class DeckBuilder:
             self._textbox(slide, CAPTION, f"— {attribution}", 16, colour="muted", italic=True,
                           name="Attribution")
             self._notes(slide, notes)
+
+    def original_excerpt(self, excerpt: Excerpt) -> None:
+        """An excerpt from a PDF or images: a slide with a picture of its first page and
+        where it is in the reader ("Reader pp. 41-47"); then each passage of ``slides:``
+        as a quotation, cited to the reader page it falls on (found in the page's text)."""
+        import io
+
+        from ..scans.pages import page_of_passage, picture
+
+        assert excerpt.original is not None
+        pages = self._original_pages().of(excerpt)
+        attribution = excerpt.attribution
+        slide = self._new_slide(self._layout("Title Only", index=5), excerpt.anchor)
+        self._chrome(slide, excerpt)
+        self._title(slide, excerpt.title_text)
+        if pages:
+            record = pages[0].record
+            height = BODY.height
+            width = int(height * record.width / record.height)
+            shot = slide.shapes.add_picture(io.BytesIO(picture(pages[0], ORIGINAL_DPI)),
+                                            BODY.left, BODY.top, width, height)
+            shot.name = "First page"
+            shot.line.color.rgb = self.colours["muted"]
+            shot.line.width = Pt(0.75)
+            shot._element.nvPicPr.cNvPr.set(
+                "descr", f"The first page of {excerpt.title_text} (p. {pages[0].printed} of "
+                         "the original)")
+            right = BODY.left + width + Inches(0.4)
+        else:
+            right = BODY.left
+        box = Box(right, BODY.top, BODY.left + BODY.width - right, Inches(1.0))
+        span = f"[[reader-page:{excerpt.anchor}]]–[[reader-page:{excerpt.anchor}-p{len(pages)}]]"
+        self._textbox(slide, box, f"Reader pp. {span}", 28, colour="ink", bold=True,
+                      name="Reader pages")
+        lower = Box(right, BODY.top + Inches(1.1), box.width, BODY.height - Inches(1.1))
+        self._textbox(slide, lower, f"{excerpt.original_intro} {attribution}.", 18,
+                      colour="muted", name="Attribution")
+        notes = f"{excerpt.label}: {excerpt.title_text}\n\nSource: {attribution}"
+        self._notes(slide, f"{excerpt.headnote}\n\n{notes}" if excerpt.headnote else notes)
+        layout = self._layout("Title and Content", index=1)
+        size = self.sizes["quote"]
+        for quote in excerpt.original.quotes:
+            found = page_of_passage(quote, pages)
+            at = _Cited(f"{excerpt.anchor}-p{found + 1}" if found is not None
+                        else excerpt.anchor)
+            slide = self._new_slide(layout, excerpt.anchor)
+            self._chrome(slide, excerpt, cited=at)
+            self._title(slide, excerpt.title_text)
+            shape, box = self._body_shape(slide, BODY_WITH_CAPTION)
+            text = typographic_quote(quote)
+            chunk = self._paged_text([text], BODY_WITH_CAPTION, size, bullets=False,
+                                     joined=True)[0]
+            self._fill_body(shape, box, [" ".join(chunk)], size, bullets=False)
+            work = attribution.removesuffix(f", {excerpt.pages_label}") \
+                if excerpt.pages_label else attribution
+            cite = f"{work}, p. {pages[found].printed}" if found is not None else attribution
+            self._textbox(slide, CAPTION, f"— {cite}", 16, colour="muted", italic=True,
+                          name="Attribution")
+            self._notes(slide, notes)
+
+    def _original_pages(self):  # noqa: ANN202
+        """The course's prepared original pages (reader.scans): from the cache, where the
+        build put them before the deck was started."""
+        if self._originals is None:
+            from ..core.tasks import InProcess
+            from ..scans.pages import prepare
+
+            self._originals = prepare(self.course, InProcess(),
+                                      self.course.root / ".reader-cache")
+        return self._originals
 
     def questions(self, item: Questions) -> None:
         size = self.sizes["body"]

@@ -151,3 +151,32 @@ def picture(page: Prepared, dpi: int, window: tuple[float, float, float, float] 
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True, dpi=(dpi, dpi))
     return buffer.getvalue()
+
+
+def _searchable(text: str) -> str:
+    """Text as compared when looking for a passage: words only, lower case, a word broken
+    by a hyphen at a line's end joined again, quotation marks and dashes aside."""
+    import re
+    import unicodedata
+
+    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.findall(r"\w+", text))
+
+
+def page_of_passage(passage: str, pages: list[Prepared]) -> int | None:
+    """Which of ``pages`` a passage starts on (its index), by the pages' text (their own
+    or OCR's); a passage that runs over a page break is found where it begins."""
+    wanted = _searchable(passage)
+    if not wanted:
+        return None
+    texts = [_searchable(page.record.text) for page in pages]
+    for n, text in enumerate(texts):
+        if wanted in text:
+            return n
+    for n in range(len(texts) - 1):        # over a page break: where its start lies
+        joined = texts[n] + " " + texts[n + 1]
+        at = joined.find(wanted)
+        if 0 <= at < len(texts[n]):
+            return n
+    return None

@@ -11,6 +11,7 @@ located message and leave dist/ as it was.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -146,6 +147,18 @@ def test_a_scan_gets_a_text_layer_students_can_search(built: Course) -> None:
     reader = built.dist / "reader.pdf"
     index = _index(reader, _pages(built)["item-2-p1"][0])
     text = " ".join(pypdf.PdfReader(reader).pages[index].extract_text().split())
+    assert KNOWN in text
+
+
+@pytest.mark.slow
+def test_an_upside_down_scan_is_turned_upright_and_read(course: Course) -> None:
+    from reader.scans.prepare import PageJob, task_prepare
+
+    path = course.write("p.png", scan(SCAN_LINES, turn=-1.0, upside_down=True))
+    data, record = task_prepare(PageJob(str(path), 0, "image", "x", "auto", "en"))
+    assert record["turned"] == 180 and abs(record["skew"]) > 0.5
+    assert KNOWN in " ".join(record["text"].split())
+    text = " ".join(pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
     assert KNOWN in text
 
 

@@ -154,15 +154,18 @@ def holds_pictures(pixels: np.ndarray) -> bool:
 
 def bilevel_g4(image: Image.Image) -> tuple[bytes, int, int]:
     """The page in black and white, encoded CCITT Group 4 (the fax code that PDF viewers
-    decode natively): the bytes of the single strip, and its width and height. Paper is
-    coded as white runs (photometric min-is-white, which Pillow writes from its own
-    0-is-black), so PDF's default decoding (BlackIs1 false) shows it right."""
+    decode natively): the bytes of the single strip, and its width and height.
+
+    Ink is written as 1-bits and paper as 0-bits with Pillow's own (min-is-black)
+    photometric: libtiff codes 0-bits as the fax's white runs, so the paper is coded as
+    white and PDF's default decoding (BlackIs1 false) shows it white. (Asking Pillow for a
+    min-is-white file instead costs a second a page.)"""
     pixels = np.asarray(image.convert("L"))
     level = otsu(pixels)
-    ink = Image.fromarray(((pixels > level) * 255).astype(np.uint8)).convert("1")
+    ink = Image.fromarray(((pixels <= level) * 255).astype(np.uint8)).convert(
+        "1", dither=Image.Dither.NONE)
     buffer = io.BytesIO()
-    ink.save(buffer, "TIFF", compression="group4",
-             tiffinfo={262: 0, 278: ink.size[1]})   # min-is-white, one strip
+    ink.save(buffer, "TIFF", compression="group4", tiffinfo={278: ink.size[1]})  # one strip
     buffer.seek(0)
     with TiffImagePlugin.TiffImageFile(buffer) as tiff:
         offset = tiff.tag_v2[273][0]

@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 TIMEOUT = 120          # seconds for one page
@@ -102,9 +103,10 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def orientation(image_path: Path) -> int:
+def orientation(image_path: Path, threshold: float = OSD_CONFIDENCE) -> int:
     """How many degrees clockwise the page must turn to be upright (0, 90, 180, 270), by
-    tesseract's orientation detection; 0 when it is not confident or cannot tell."""
+    tesseract's orientation detection; 0 when it is less confident than ``threshold`` or
+    cannot tell."""
     program = tesseract()
     if program is None or "osd" not in languages():
         return 0
@@ -116,14 +118,32 @@ def orientation(image_path: Path) -> int:
         return 0
     turn = re.search(r"Rotate:\s*(\d+)", done.stdout)
     confidence = re.search(r"Orientation confidence:\s*([\d.]+)", done.stdout)
-    if not turn or not confidence or float(confidence.group(1)) < OSD_CONFIDENCE:
+    if not turn or not confidence or float(confidence.group(1)) < threshold:
         return 0
     return int(turn.group(1)) % 360
 
 
-def read(image_path: Path, lang: str, dpi: int) -> tuple[bytes, str] | None:
-    """The page's text as tesseract reads it: a one-page PDF of invisible text laid over
-    an image of ``dpi``, and the plain text. None when tesseract cannot run."""
+@dataclass
+class Reading:
+    """What tesseract read on a page."""
+
+    layer: bytes           # a one-page PDF of invisible text over an image of the page
+    text: str
+    confidence: float      # tesseract's mean word confidence, 0-100 (0: no words)
+    words: int
+
+    @property
+    def confident(self) -> bool:
+        """Enough words read with confidence: the page stands upright."""
+        return self.words >= MIN_WORDS and self.confidence >= MIN_CONFIDENCE
+
+
+MIN_WORDS = 3
+MIN_CONFIDENCE = 55.0      # tesseract's mean word confidence (0-100) on a page read well
+
+
+def read(image_path: Path, lang: str, dpi: int) -> Reading | None:
+    """The page's text as tesseract reads it. None when tesseract cannot run."""
     program = tesseract()
     if program is None or tesseract_language(lang) not in languages():
         return None
@@ -132,12 +152,28 @@ def read(image_path: Path, lang: str, dpi: int) -> tuple[bytes, str] | None:
         try:
             done = subprocess.run(
                 [program, str(image_path), str(base), "-l", tesseract_language(lang),
-                 "--dpi", str(dpi), "-c", "textonly_pdf=1", "pdf", "txt"],
+                 "--dpi", str(dpi), "-c", "textonly_pdf=1", "pdf", "txt", "tsv"],
                 capture_output=True, timeout=TIMEOUT, check=False, env=_environment())
         except (OSError, subprocess.SubprocessError):
             return None
-        pdf, txt = base.with_suffix(".pdf"), base.with_suffix(".txt")
+        pdf, txt, tsv = (base.with_suffix(s) for s in (".pdf", ".txt", ".tsv"))
         if done.returncode != 0 or not pdf.exists():
             return None
-        return pdf.read_bytes(), txt.read_text(encoding="utf-8", errors="replace") \
-            if txt.exists() else ""
+        text = txt.read_text(encoding="utf-8", errors="replace") if txt.exists() else ""
+        scores = _confidences(tsv.read_text(encoding="utf-8", errors="replace")
+                              if tsv.exists() else "")
+        mean = sum(scores) / len(scores) if scores else 0.0
+        return Reading(pdf.read_bytes(), text, mean, len(scores))
+
+
+def _confidences(tsv: str) -> list[float]:
+    """Each recognised word's confidence, from tesseract's TSV output."""
+    scores = []
+    for line in tsv.splitlines()[1:]:
+        fields = line.split("\t")
+        if len(fields) >= 12 and fields[0] == "5" and fields[11].strip():
+            try:
+                scores.append(float(fields[10]))
+            except ValueError:
+                continue
+    return scores

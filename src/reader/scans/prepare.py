@@ -34,7 +34,7 @@ from PIL import Image, ImageOps
 from . import image as pixels
 from . import ocr
 
-FORMAT = "pages-v1"        # bump when what a prepared page holds changes
+FORMAT = "pages-v2"        # bump when what a prepared page holds changes
 TEXT_DPI = 300             # black and white pages
 PICTURE_DPI = 150          # greyscale pages (photographs, shading)
 RENDER_DPI = 300           # a PDF page that is only a picture is read at this resolution
@@ -42,6 +42,7 @@ DEFAULT_SCAN_DPI = 300     # a page image that records no resolution
 MAX_RENDER_PIXELS = 60_000_000
 PROBE_DPI = 36             # where a digital page's print is, measured on a small render
 MM = 72 / 25.4
+WEAK_ORIENTATION = 2.0     # tesseract's orientation confidence worth trying (OCR decides)
 
 
 @dataclass(frozen=True)
@@ -149,13 +150,55 @@ def _page_image(path: Path, frame: int) -> tuple[Image.Image, float]:
 
 # --- scans ---------------------------------------------------------------------------------
 
+@dataclass
+class _Straight:
+    """A scan straightened and cut, at the resolution it is stored at."""
+
+    image: Image.Image
+    skew: float
+    picture: bool          # holds photographs or shading: kept in grey
+    dpi: float
+    width: float           # points
+    height: float
+
+
 def _scan(image: Image.Image, dpi: float, job: PageJob) -> tuple[bytes, dict[str, Any]]:
+    """A scan prepared. Tesseract's orientation detection costs a second a page, so it
+    is asked only when the page does not read well as it stands (a page on its side or
+    upside down gives OCR nothing but low-confidence garbage); its answer is taken when
+    the page turned its way reads better, so even its weak guesses on a page of few
+    lines can be used."""
     if isinstance(job.crop, tuple):
         image = _cut_mm(image, dpi, job.crop)
-    turned = _upright(image)
-    if turned:
-        image = image.rotate(-turned, expand=True)
-    if job.crop == "auto":
+    page = _straighten(image, dpi, job.crop == "auto")
+    read = _read_text(page.image, job.lang, page.dpi)
+    turned = 0
+    if read is not None and not read.confident:
+        turn = _upright(page.image)
+        if turn:
+            other = _straighten(image.rotate(-turn, expand=True), dpi, job.crop == "auto")
+            again = _read_text(other.image, job.lang, other.dpi)
+            if again is not None and again.confidence > read.confidence + 10:
+                page, read, turned = other, again, turn
+    box = pixels.content_box(np.asarray(page.image))
+    content = None
+    if box is not None:
+        scale = 72 / page.dpi
+        content = [box[0] * scale, page.height - box[3] * scale, box[2] * scale,
+                   page.height - box[1] * scale]
+    pdf, encoding = _scan_pdf(page.image, page.picture, page.width, page.height,
+                              read.layer if read else None)
+    record = Record("scan", page.width, page.height, content, read.text if read else "",
+                    bool(read), turned, page.skew, encoding, round(page.dpi))
+    if read is None:
+        record.note = ocr.missing(job.lang) or "tesseract could not read this page"
+    return pdf, record.to_json()
+
+
+def _straighten(image: Image.Image, dpi: float, cut: bool) -> _Straight:
+    """Straightened (and, with ``cut``, cut to its paper), then resampled to the dpi it is
+    stored at: 300 for text, 150 for pictures (never enlarged)."""
+    if cut:
         cleaned = pixels.clean(image)
         image, skew = cleaned.image, cleaned.skew
     else:
@@ -163,25 +206,10 @@ def _scan(image: Image.Image, dpi: float, job: PageJob) -> tuple[bytes, dict[str
         if skew:
             white = int(pixels.paper_white(np.asarray(image)))
             image = image.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=white)
-    width_pt, height_pt = image.size[0] / dpi * 72, image.size[1] / dpi * 72
-    grey = np.asarray(image)
-    picture = pixels.holds_pictures(grey)
-    target = PICTURE_DPI if picture else TEXT_DPI
-    image = pixels.resample(image, dpi, target)
-    out_dpi = image.size[0] / width_pt * 72
-    box = pixels.content_box(np.asarray(image))
-    content = None
-    if box is not None:
-        scale = 72 / out_dpi
-        content = [box[0] * scale, height_pt - box[3] * scale, box[2] * scale,
-                   height_pt - box[1] * scale]
-    read = _read_text(image, job.lang, out_dpi)
-    pdf, encoding = _scan_pdf(image, picture, width_pt, height_pt, read[0] if read else None)
-    record = Record("scan", width_pt, height_pt, content, read[1] if read else "", bool(read),
-                    turned, skew, encoding, round(out_dpi))
-    if read is None:
-        record.note = ocr.missing(job.lang) or "tesseract could not read this page"
-    return pdf, record.to_json()
+    width, height = image.size[0] / dpi * 72, image.size[1] / dpi * 72
+    picture = pixels.holds_pictures(np.asarray(image))
+    image = pixels.resample(image, dpi, PICTURE_DPI if picture else TEXT_DPI)
+    return _Straight(image, skew, picture, image.size[0] / width * 72, width, height)
 
 
 def _cut_mm(image: Image.Image, dpi: float, sides: tuple[float, float, float, float]
@@ -201,15 +229,15 @@ def _upright(image: Image.Image) -> int:
     copy = image.copy()
     copy.thumbnail((1700, 1700))
     with tempfile.TemporaryDirectory(prefix="reader-osd-") as folder:
-        path = Path(folder) / "page.png"
-        copy.save(path)
-        return ocr.orientation(path)
+        path = Path(folder) / "page.pgm"       # uncompressed: nothing to spend on writing it
+        copy.convert("L").save(path)
+        return ocr.orientation(path, threshold=WEAK_ORIENTATION)
 
 
-def _read_text(image: Image.Image, lang: str, dpi: float) -> tuple[bytes, str] | None:
+def _read_text(image: Image.Image, lang: str, dpi: float) -> "ocr.Reading | None":
     with tempfile.TemporaryDirectory(prefix="reader-ocr-") as folder:
-        path = Path(folder) / "page.png"
-        image.save(path, dpi=(dpi, dpi))
+        path = Path(folder) / "page.pgm"
+        image.convert("L").save(path)
         return ocr.read(path, lang, round(dpi))
 
 

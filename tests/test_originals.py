@@ -192,6 +192,7 @@ def test_permissions_count_the_pages_chosen(built: Course) -> None:
     assert digital[header.index("Pages in the work")] == "101, 103"
     scanned = next(r for r in rows if "The scanned pages" in r)
     assert scanned[header.index("Pages used")] == 1
+    assert 20 <= scanned[header.index("Words")] <= 30, "the words OCR read on the scan"
 
 
 @pytest.mark.slow
@@ -387,3 +388,18 @@ def test_the_sample_course_reproduces_a_scan_and_a_digital_pdf() -> None:
     assert [p.printed for p in digital.original.pages] == ["675", "676"]
     size = sum(p.stat().st_size for p in (REPO / "sections" / "originals").iterdir())
     assert size < 500_000
+
+
+def test_the_words_on_the_pages_count_for_the_copying_guideline(course: Course) -> None:
+    """A reading of 1,203 words (400 a page and a folio) is over the guideline however it is given: typed, or as
+    pages whose words are known once they are read."""
+    words = " ".join(f"word{n}" for n in range(400))
+    course.write("s/a.pdf", save(digital_pdf([words, words, words], first_label=5)))
+    course.write("s/x.md", _excerpt("Long pages", pdf="a.pdf")
+                 .replace("permission: Public domain\n", "permission: Fair dealing\n"))
+    course.manifest({"title": "T", "contents": [{"excerpt": "s/x.md"}]})
+    result = run("build", str(course.root))
+    assert result.exit_code == 0, result.output
+    assert "Reading 1 is 1,203 words, over the 1,000-word guideline" in result.stderr
+    rows = (course.dist / "permissions.csv").read_text()
+    assert ",1203," in rows

@@ -190,7 +190,13 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
         report.stage("original pages")
         originals = prepare(course, runner, cache, report.step)
         result.original_pages = (originals.prepared, originals.reused)
-        result.warnings.extend(_strictly(originals.warnings, strict))
+        for excerpt in course.excerpts:
+            if excerpt.original is not None:
+                excerpt.original_words = originals.words(excerpt)
+        from ..course.checks import original_length_warnings
+
+        result.warnings.extend(_strictly(originals.warnings + original_length_warnings(course),
+                                         strict))
     with build_lock(out_dir), staged(out_dir) as staging:
         deck_job = runner.submit(render_deck, course, theme, cache, priority=DECK_LATER) \
             if "pptx" in settings.outputs else None

@@ -201,6 +201,7 @@ class Excerpt(Prose):
     permission: str | None = None            # as printed in the Sources list
     licence: Licence | None = None           # the basis, reference and expiry behind it
     original: Original | None = None         # pages of a PDF or of images, not typed text
+    original_words: int | None = None        # their words, once read (reader.scans)
 
     @property
     def pages_used(self) -> int | None:
@@ -237,6 +238,8 @@ class Excerpt(Prose):
 
     @property
     def word_count(self) -> int:
+        if self.original is not None:
+            return self.original_words or 0
         return self.doc.word_count if self.doc else 0
 
     @property

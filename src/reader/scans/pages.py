@@ -46,6 +46,13 @@ class Originals:
     def of(self, excerpt: Excerpt) -> list[Prepared]:
         return self.pages.get(excerpt.name, [])
 
+    def words(self, excerpt: Excerpt) -> int:
+        """The words on an excerpt's pages (their own text, or OCR's)."""
+        import re
+
+        return sum(len(re.findall(r"\w+(?:['’-]\w+)*", page.record.text))
+                   for page in self.of(excerpt))
+
 
 _DIGESTS: dict[tuple[str, int, int], str] = {}   # per process: file -> sha256, by size+mtime
 

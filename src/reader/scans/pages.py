@@ -9,7 +9,7 @@ build's workers (the slow step: OCR), with progress reported as pages are done.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,11 +103,7 @@ def prepare(course: Course, runner: Runner | None = None, folder: Path | None = 
                 todo[key] = job
         wanted[excerpt.name] = entries
     if todo:
-        report = (lambda done, total: progress(done, total, "original pages prepared")) \
-            if progress else None
-        outputs = (runner or InProcess()).map(task_prepare, [(job,) for job in todo.values()],
-                                              priority=PREPARE_SOON, progress=report)
-        for key, (data, record) in zip(todo, outputs):
+        for key, (data, record) in _run(runner or InProcess(), todo, progress):
             shelf.put(key, data, {"page": record})
             found[key] = (data, Record.from_json(record))
         result.prepared = len(todo)
@@ -117,6 +113,30 @@ def prepare(course: Course, runner: Runner | None = None, folder: Path | None = 
                                           for key, printed in wanted[excerpt.name]]
     result.warnings = _warnings(course, result)
     return result
+
+
+def _run(runner: Runner, todo: dict[str, PageJob],
+         progress: Callable[[int, int, str], None] | None
+         ) -> Iterator[tuple[str, tuple[bytes, dict]]]:
+    """Each page's preparation as it finishes (so every page done is cached at once, even
+    if the build is stopped later); the first failure stops the rest."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    futures = {runner.submit(task_prepare, job, priority=PREPARE_SOON): key
+               for key, job in todo.items()}
+    pending = set(futures)
+    done_count = 0
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            if future.exception() is not None:
+                for other in pending:
+                    other.cancel()
+                raise future.exception()  # type: ignore[misc]
+            yield futures[future], future.result()
+        done_count += len(done)
+        if progress is not None:
+            progress(done_count, len(futures), "original pages prepared")
 
 
 def _warnings(course: Course, originals: Originals) -> list[Problem]:

@@ -157,7 +157,8 @@ def picture(page: Prepared, dpi: int, window: tuple[float, float, float, float] 
             ) -> bytes:
     """The prepared page (or its ``window``: left, top, right, bottom in points from the
     top-left corner) as a PNG at ``dpi``, drawn by PDFium: black and white when the page
-    is, so a 300 dpi picture of a page of text stays small."""
+    is and the picture is for print (200 dpi or more), so a 300 dpi picture of a page of
+    text stays small; grey below, where black and white would look jagged."""
     import io
 
     import pypdfium2 as pdfium
@@ -173,7 +174,7 @@ def picture(page: Prepared, dpi: int, window: tuple[float, float, float, float] 
         left, top, right, bottom = (round(v * scale) for v in window)
         image = image.crop((max(0, left), max(0, top), min(image.size[0], right),
                             min(image.size[1], bottom)))
-    if page.record.encoding in ("g4", "vector") and page.record.kind == "scan":
+    if page.record.encoding == "g4" and dpi >= 200:   # black and white stays so, and small
         image = image.point(lambda v: 255 if v > 160 else 0).convert("1")
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True, dpi=(dpi, dpi))

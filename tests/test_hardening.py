@@ -394,3 +394,38 @@ def test_an_enormous_image_is_refused_before_it_is_decoded(built: Course, width:
     result = run("build", str(built.root))
     fails_cleanly(result, r"s/end\.md:6", "megapixels")
     assert "DecompressionBomb" not in result.stderr
+
+
+def test_a_damaged_deck_template_is_a_located_error(built: Course) -> None:
+    import zipfile
+
+    (built.root / "templates").mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(built.root / "templates" / "deck.pptx", "w") as z:
+        z.writestr("[Content_Types].xml", "<Types")
+        z.writestr("ppt/presentation.xml", "<p:presentation")
+        z.writestr("ppt/slideMasters/slideMaster1.xml", "<x/>")
+        z.writestr("ppt/slideLayouts/slideLayout1.xml", "<x/>")
+    text = (built.root / "course.yaml").read_text()
+    built.manifest(text.replace("contents:", "deck_template: templates/deck.pptx\ncontents:"))
+    result = run("build", str(built.root))
+    fails_cleanly(result, r"course\.yaml:\d+:\d+", "is damaged")
+
+
+@pytest.mark.parametrize("svg, phrase", [
+    ('<svg xmlns="http://www.w3.org/2000/svg"><rect width="10" height="10"', "not well-formed"),
+    ('<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/'
+     'svg">&x;</svg>', "DOCTYPE"),
+    ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+     '<image xlink:href="http://127.0.0.1:9/x.png" width="9" height="9"/></svg>', "is a URL"),
+    ('<svg xmlns="http://www.w3.org/2000/svg"><image href="../../../secret.png" width="9" '
+     'height="9"/></svg>', "leads outside"),
+])
+def test_an_svg_that_would_not_be_drawn_is_said(built: Course, svg: str, phrase: str) -> None:
+    """WeasyPrint drops such an SVG without a word; reader warns (an error under --strict)."""
+    built.write("s/img/figure.svg", svg)
+    built.write("s/end.md", "---\ntitle: Conclusion\n---\nIt ends.\n\n![A figure](img/figure.svg)\n")
+    result = run("build", str(built.root))
+    assert result.exit_code == 0, result.output
+    assert re.search(r"warning: s/end\.md:6.*figure\.svg", result.stderr), result.stderr
+    assert phrase in result.stderr
+    fails_cleanly(run("build", str(built.root), "--strict"), r"s/end\.md:6", phrase)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from ..core.files import resolve_in_course
+from ..core.yamlsource import Invalid
 from ..errors import Location, Problem
 from .copying import findings, too_long
 from .model import Course, Essay, Excerpt, Prose, Table
@@ -79,6 +83,10 @@ def _image_warnings(item: Essay | Excerpt, course: Course) -> list[Problem]:
     found = []
     for image in item.doc.images:
         if image.path.suffix.lower() == ".svg":
+            reason = svg_problem(image.path, course.root)
+            if reason:
+                found.append(Problem(image.location, f"{item.label}: image "
+                                                     f"'{image.path.name}' {reason}"))
             continue
         with PILImage.open(image.path) as img:
             width_px = img.size[0]
@@ -102,3 +110,30 @@ def original_length_warnings(course: Course) -> list[Problem]:
                                  f"{finding.message}; clear permission (and say so in "
                                  "'permission:') or shorten the reading"))
     return found
+
+
+_SVG_REFERENCE = re.compile(r"""(?:href\s*=\s*["']|url\(\s*["']?)([^"')\s]+)""", re.I)
+
+
+def svg_problem(path: Path, root: Path) -> str | None:
+    """Why an SVG image would not be drawn as it is, or None. WeasyPrint drops an SVG it
+    cannot parse, and leaves out what it may not load, without a word: said here."""
+    from lxml import etree
+
+    data = path.read_bytes()
+    if b"<!DOCTYPE" in data[:4096].upper():
+        return ("has a DOCTYPE, which is not drawn (entities are not expanded); remove the "
+                "<!DOCTYPE ...> line")
+    try:
+        etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
+                                               huge_tree=False))
+    except etree.XMLSyntaxError as exc:
+        return f"is not well-formed SVG ({exc.msg}, line {exc.lineno}); it would not be drawn"
+    for reference in _SVG_REFERENCE.findall(data.decode("utf-8", "replace")):
+        if reference.startswith("#") or reference.startswith("data:"):
+            continue
+        try:
+            resolve_in_course(root, path.parent, reference)
+        except Invalid as exc:
+            return f"refers to {reference}, which is not drawn: {exc}"
+    return None

@@ -262,18 +262,50 @@ def _deck_template(clean: dict, data: dict, src: YamlSource, problems: Problems)
     except Invalid as exc:
         problems.add(src.value(data, "deck_template"), f"'deck_template': {exc}")
         return None
-    import zipfile  # cheap: a .pptx is a zip with a presentation part
-
-    ok = path.suffix.lower() == ".pptx" and zipfile.is_zipfile(path)
-    if ok:
-        with zipfile.ZipFile(path) as archive:
-            ok = "ppt/presentation.xml" in archive.namelist()
-    if not ok:
+    reason = pptx_problem(path)
+    if reason:
         problems.add(src.value(data, "deck_template"),
-                     f"'deck_template': '{clean['deck_template']}' is not a PowerPoint .pptx "
-                     "file; save a presentation as .pptx and point to it")
+                     f"'deck_template': '{clean['deck_template']}' {reason}; save a "
+                     "presentation as .pptx in PowerPoint or LibreOffice and point to it")
         return None
     return path
+
+
+MAX_TEMPLATE_PARTS = 5_000
+MAX_TEMPLATE_BYTES = 200 * 2**20     # unpacked: a zip bomb is not a template
+
+
+def pptx_problem(path: Path) -> str | None:
+    """Why a file is not a PowerPoint presentation a deck can be built on, or None.
+
+    Checked without python-pptx (``reader check`` stays light): a zip of bounded size
+    whose package parts are well-formed XML, with a presentation, at least one slide
+    master and one layout."""
+    import zipfile
+
+    from lxml import etree
+
+    if path.suffix.lower() != ".pptx" or not zipfile.is_zipfile(path):
+        return "is not a PowerPoint .pptx file"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_TEMPLATE_PARTS or \
+                    sum(m.file_size for m in members) > MAX_TEMPLATE_BYTES:
+                return "is too large to be a presentation template"
+            names = {m.filename for m in members}
+            if "ppt/presentation.xml" not in names or "[Content_Types].xml" not in names:
+                return "is not a PowerPoint .pptx file"
+            if not any(n.startswith("ppt/slideMasters/") for n in names) or \
+                    not any(n.startswith("ppt/slideLayouts/") for n in names):
+                return "has no slide master or layout"
+            parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+            for name in sorted(names):
+                if name.endswith((".xml", ".rels")):
+                    etree.fromstring(archive.read(name), parser)
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError, ValueError) as exc:
+        return f"is damaged ({type(exc).__name__}: {str(exc)[:80]})"
+    return None
 
 
 def _contents(data: dict, src: YamlSource, problems: Problems) -> list[PartRef | ItemRef]:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from ..course.model import Course, Table
+from ..course.templating import PlainSandbox, render
 from ..course.theme import Theme, template_loader
-from ..errors import CourseError, Location, Problem
+from ..course.view import course_view
 from .furniture import running_head
 from .typeset import hyphenation_language
 
@@ -19,61 +18,74 @@ if TYPE_CHECKING:
 
 
 class HtmlBuilder:
-    """Renders the Jinja templates (sandboxed, autoescaped) for any set of sections."""
+    """The reader's HTML from the theme's templates, for any set of sections.
+
+    The templates receive the course as plain data (course/view.py) and run in the plain
+    sandbox (course/templating.py): a course's own templates can print the course and
+    nothing else. The only markup that is not escaped is reader's own: the HTML the
+    Markdown stage made, the charts' SVG, and the stylesheet reader writes from the
+    theme's checked tokens.
+    """
 
     def __init__(self, course: Course, theme: Theme, charts: dict[str, str],
                  fits: dict[str, "Fit"] | None = None,
                  originals: dict[str, list[dict]] | None = None):
         self.course = course
         self.theme = theme
-        self.charts = charts
-        self.originals = originals or {}    # pictures of original pages (single document)
+        self.charts = {anchor: Markup(svg) for anchor, svg in charts.items()}
         self.table_fits = {anchor: fit.template_data() for anchor, fit in (fits or {}).items()}
-        self.env = SandboxedEnvironment(loader=template_loader(theme),
-                                        autoescape=True, undefined=StrictUndefined)
+        self.env = PlainSandbox(template_loader(theme))
         self.env.filters["running_head"] = running_head
-        try:
-            self.template = self.env.get_template("reader.html.j2")
-        except TemplateError as exc:
-            raise _template_error(exc, theme) from None
+        self.view = reader_view(course, originals or {})
+        self.sections = _sections_by_anchor(self.view)
         self.theme_css = theme.css_variables()
 
     def render(self, sections: list[dict], *, front: bool = False,
                toc_pages: dict[str, str] | None = None, body_start: int | None = None,
                extra_css: str = "") -> str:
-        try:
-            return self.template.render(
-                course=self.course, sections=sections, front=front, toc_pages=toc_pages,
-                body_start=body_start, charts=self.charts, table_fits=self.table_fits,
-                originals=self.originals,
-                hyphenation_lang=hyphenation_language(self.course.settings.lang),
-                theme_css=self.theme_css + "\n" + extra_css)
-        except TemplateError as exc:
-            raise _template_error(exc, self.theme) from None
+        return render(self.env, "reader.html.j2", self.theme.root,
+                      course=self.view, sections=[self._plain(s) for s in sections],
+                      front=front, toc_pages=toc_pages or {}, body_start=body_start or 0,
+                      charts=self.charts, table_fits=self.table_fits,
+                      hyphenation_lang=hyphenation_language(self.course.settings.lang),
+                      style=Markup(self.theme_css + "\n" + extra_css))
+
+    def _plain(self, section: dict) -> dict[str, Any]:
+        """A section of the book (a part page, an item, the Sources, the tables to
+        measure) as the view's plain data."""
+        kind = section["kind"]
+        if kind == "measure":
+            return {"kind": kind, "tables": [self.sections[t.anchor] for t in section["tables"]]}
+        if kind == "part":
+            return {"kind": kind, "part": self.sections[section["part"].anchor]}
+        if kind == "item":
+            return {"kind": kind, "item": self.sections[section["item"].anchor]}
+        return {"kind": kind}
 
 
-def _template_error(exc: TemplateError, theme: Theme) -> CourseError:
-    """A template's mistake, located: a syntax error carries its line; an error while the
-    template runs (an undefined name, a refused call) is found in the traceback, whose
-    frames Jinja2 maps back to the template's file and line."""
-    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
-    line = getattr(exc, "lineno", None)
-    if line is None:
-        name, line = _template_frame(exc) or (name, None)
-    return CourseError(Problem(Location(Path(name or "reader.html.j2"), line, None, theme.root),
-                               f"template error: {exc.message or exc}; fix or remove this "
-                               "template override"))
+def reader_view(course: Course, originals: dict[str, list[dict]] | None = None
+                ) -> dict[str, Any]:
+    """The course view (course/view.py) with what the printed reader adds: the duplex and
+    bleed settings, each excerpt's attribution set as a citation, and for an excerpt from
+    a PDF or images what its title page says and (single document) a picture of each
+    page: ``originals``, by anchor, {src, alt, width, height, note} (pdf/book.py)."""
+    view = course_view(course)
+    settings = course.settings
+    view.update(duplex=settings.duplex, bleed=settings.bleed or "")
+    excerpts = {e.anchor: e for e in course.excerpts}
+    for item in view["items"]:
+        excerpt = excerpts.get(item["anchor"])
+        item["attribution_html"] = excerpt.attribution_html if excerpt else Markup("")
+        item["original"] = bool(excerpt and excerpt.original)
+        item["original_intro"] = excerpt.original_intro if excerpt else ""
+        item["original_pages"] = (originals or {}).get(item["anchor"], [])
+    return view
 
 
-def _template_frame(exc: BaseException) -> tuple[str, int] | None:
-    """The innermost traceback frame that runs a template (a .j2 file)."""
-    found = None
-    frame = exc.__traceback__
-    while frame is not None:
-        filename = frame.tb_frame.f_code.co_filename
-        if filename.endswith(".j2"):
-            found = (filename, frame.tb_lineno)
-        frame = frame.tb_next
+def _sections_by_anchor(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = {item["anchor"]: item for item in view["items"]}
+    found.update({entry["anchor"]: entry for entry in view["entries"]
+                  if entry["kind"] == "part"})
     return found
 
 

@@ -16,15 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from ..course.model import Course
 from ..course.pagemap import PageMap
 from ..course.theme import Theme, template_loader
-from ..course.view import check_plain, course_view
-from ..errors import CourseError, Location, Problem
+from ..course.templating import PlainSandbox, render
+from ..course.view import course_view
 from .body import Image, screen_body
 from .chart import chart_svg
 
@@ -174,23 +172,15 @@ def _font_faces(fonts: dict[str, bytes]) -> str:
 
 
 class Templates:
-    """The screen editions' templates: sandboxed, autoescaped, course-overridable."""
+    """The screen editions' templates: plain data, the plain sandbox (course/templating.py),
+    overridable by the course."""
 
     def __init__(self, theme: Theme):
         self.theme = theme
-        self.env = SandboxedEnvironment(loader=template_loader(theme, TEMPLATES),
-                                        autoescape=True, undefined=StrictUndefined)
+        self.env = PlainSandbox(template_loader(theme, TEMPLATES))
 
     def render(self, name: str, **context: Any) -> str:
-        check_plain({k: v for k, v in context.items()}, name)
-        try:
-            return self.env.get_template(name).render(**context)
-        except TemplateError as exc:
-            file = getattr(exc, "filename", None) or getattr(exc, "name", None) or name
-            raise CourseError(Problem(Location(Path(file), getattr(exc, "lineno", None), None,
-                                               self.theme.root),
-                                      f"template error: {exc.message or exc}; fix or remove "
-                                      "this template override")) from None
+        return render(self.env, name, self.theme.root, **context)
 
 
 def web_edition(course: Course, theme: Theme, page_map: PageMap | None,

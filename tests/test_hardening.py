@@ -411,6 +411,26 @@ def test_a_damaged_deck_template_is_a_located_error(built: Course) -> None:
     fails_cleanly(result, r"course\.yaml:\d+:\d+", "is damaged")
 
 
+def test_a_template_python_pptx_cannot_read_is_a_located_error(built: Course) -> None:
+    """Well-formed parts that are not a presentation pass the light check in `reader check`;
+    the build, where python-pptx opens the file, still names course.yaml and the key."""
+    import zipfile
+
+    (built.root / "templates").mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(built.root / "templates" / "deck.pptx", "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("_rels/.rels", "<Relationships/>")
+        z.writestr("ppt/presentation.xml", "<presentation/>")
+        z.writestr("ppt/slideMasters/slideMaster1.xml", "<x/>")
+        z.writestr("ppt/slideLayouts/slideLayout1.xml", "<x/>")
+    text = (built.root / "course.yaml").read_text()
+    built.manifest(text.replace("contents:", "deck_template: templates/deck.pptx\ncontents:"))
+    before = snapshot(built.dist)
+    result = run("build", str(built.root))
+    fails_cleanly(result, r"course\.yaml:\d+:\d+", "cannot be opened as a presentation")
+    assert snapshot(built.dist) == before
+
+
 @pytest.mark.parametrize("svg, phrase", [
     ('<svg xmlns="http://www.w3.org/2000/svg"><rect width="10" height="10"', "not well-formed"),
     ('<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/'

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -289,21 +288,18 @@ def _record(manifest: Manifest, settings: Settings, signature: str, staging: Sta
                                  for anchor, count in page_map.pages.items()}}).encode()
 
 
-PAGE_TOKEN = re.compile(rb"\[\[reader-page:([A-Za-z0-9_-]+)\]\]")
-
-
 def finish_deck(data: bytes, page_map) -> bytes:  # noqa: ANN001
-    """One pass over the joined package: real page numbers over the tokens, fixed
-    timestamps, compression (see deck.join.normalise_zip)."""
+    """One pass over the joined package: real page numbers over the tokens (deck.cite),
+    fixed timestamps, compression (see core.zips.normalise_zip)."""
     from ..core.zips import normalise_zip
+    from ..deck.cite import fill
 
-    def fill(name: str, body: bytes) -> bytes:
+    def transform(name: str, body: bytes) -> bytes:
         if page_map is not None and name.endswith(".xml") and b"[[reader-page:" in body:
-            return PAGE_TOKEN.sub(
-                lambda m: str(page_map.start.get(m.group(1).decode(), "")).encode(), body)
+            return fill(body, page_map)
         return body
 
-    return normalise_zip(data, transform=fill)
+    return normalise_zip(data, transform=transform)
 
 
 def variants(manifest: Manifest, class_name: str | None, all_classes: bool,

@@ -155,12 +155,21 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class DeckTemplate:
+    """The course's PowerPoint template, and where course.yaml names it (so a file that
+    passes the light check here but that python-pptx still cannot open is located)."""
+
+    path: Path
+    where: Location
+
+
+@dataclass(frozen=True)
 class Manifest:
     root: Path
     path: Path
     settings: Settings
     templates: Path | None
-    deck_template: Path | None
+    deck_template: DeckTemplate | None
     contents: tuple[PartRef | ItemRef, ...]
     classes: dict[str, ClassSpec] = field(default_factory=dict)
 
@@ -254,7 +263,8 @@ def _dir_option(clean: dict, data: dict, key: str, src: YamlSource,
         return None
 
 
-def _deck_template(clean: dict, data: dict, src: YamlSource, problems: Problems) -> Path | None:
+def _deck_template(clean: dict, data: dict, src: YamlSource,
+                   problems: Problems) -> DeckTemplate | None:
     if "deck_template" not in clean:
         return None
     try:
@@ -268,7 +278,7 @@ def _deck_template(clean: dict, data: dict, src: YamlSource, problems: Problems)
                      f"'deck_template': '{clean['deck_template']}' {reason}; save a "
                      "presentation as .pptx in PowerPoint or LibreOffice and point to it")
         return None
-    return path
+    return DeckTemplate(path, src.value(data, "deck_template"))
 
 
 MAX_TEMPLATE_PARTS = 5_000

@@ -1,8 +1,11 @@
 """Stage 2a: item text. Markdown (CommonMark via markdown-it-py) to print HTML and plain text.
 
 One parse serves both outputs: the reader gets HTML with footnotes placed
-inline (WeasyPrint floats them to the foot of the page); the deck gets plain
-paragraphs, ``##`` sections and sentences for splitting across slides.
+inline (WeasyPrint floats them to the foot of the page); the deck gets the
+same text as blocks (course/blocks.py: paragraphs cut into sentences and
+lines, headings, lists, tables, quotes, figures). Every block the deck may
+show has an id, printed in the HTML, so the laid-out reader says on which
+page each block, and each sentence of it, is printed (pdf/positions.py).
 
 Raw HTML policy: markdown-it runs with ``html=False``, so any HTML typed into
 a course file is printed literally, never interpreted. Course files cannot
@@ -25,6 +28,9 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..errors import CourseError, Location, Problem, Problems
+from .blocks import (Block, Figure, Heading, Image, ListBlock, ListItem, Paragraph, Piece,
+                     Quote, Span, Spans, TableBlock, TableRow, is_attribution, letter_count,
+                     piece_bounds, place, slice_spans, split_sentences)
 from ..core.files import MAX_BINARY_BYTES, resolve_in_course
 from ..core.yamlsource import Invalid, YamlSource
 
@@ -45,13 +51,6 @@ def _parser(lang: str, images: bool = True) -> MarkdownIt:
     if not images:
         md.disable("image")
     return md
-
-
-@dataclass
-class Image:
-    path: Path
-    alt: str
-    location: Location
 
 
 @dataclass
@@ -80,6 +79,7 @@ class Document:
     sections: list[Section]
     images: list[Image] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -90,8 +90,13 @@ class Document:
         return len(re.findall(r"\w+(?:['’-]\w+)*", self.text))
 
 
-def parse_markdown_file(path: Path, root: Path, text: str, lang: str = "en") -> Document:
-    """Parse one Markdown item file (front matter + body)."""
+def parse_markdown_file(path: Path, root: Path, text: str, lang: str = "en",
+                        anchor: str = "") -> Document:
+    """Parse one Markdown item file (front matter + body).
+
+    ``anchor``: the item's anchor; the ids of its blocks are ``ANCHOR-bN``, numbered
+    in the order of the file, so they do not move when other items change.
+    """
     md = _parser(lang)
     env: dict[str, Any] = {}
     tokens = md.parse(text, env)
@@ -103,14 +108,16 @@ def parse_markdown_file(path: Path, root: Path, text: str, lang: str = "en") -> 
         tokens = tokens[1:]
     problems = Problems()
     warnings: list[Problem] = []
-    images = _check_images(tokens, path, root, problems, warnings)
+    images = _check_images(tokens, path, root, problems, warnings, text.splitlines())
     _check_links(tokens, path, root, problems)
     problems.raise_if_any()
     notes = _footnote_bodies(md, tokens, env)
     body = [t for t in _without_footnote_block(tokens)]
-    html = _render_html(md, body, env, notes)
     paragraphs, sections = _plain(body)
-    return Document(front, src, front_loc, html, paragraphs, sections, images, warnings)
+    blocks = _BlockReader(body, anchor).read()   # gives the tokens their ids too
+    html = _render_html(md, body, env, notes)
+    return Document(front, src, front_loc, html, paragraphs, sections, images, warnings,
+                    blocks)
 
 
 @lru_cache(maxsize=4096)
@@ -126,6 +133,14 @@ def render_inline(text: str, lang: str = "en") -> Markup:
     for child, _ in _walk_inline(tokens):
         _clean_link(child)
     return Markup(md.renderer.render(tokens, md.options, env))
+
+
+@lru_cache(maxsize=4096)
+def inline_spans(text: str, lang: str = "en") -> Spans:
+    """One-line Markdown (a question, a bullet of ``slides:``) as styled spans."""
+    md = _parser(lang, images=False)
+    tokens = md.parseInline(text, {})
+    return _spans(tokens[0].children or [] if tokens else [])
 
 
 @lru_cache(maxsize=4096)
@@ -154,14 +169,47 @@ def _walk_inline(tokens: list[Token]):
             yield child, line
 
 
+IMAGE_START = re.compile(r"(?<!\\)!\[")
+
+
+def _image_places(tokens: list[Token], lines: list[str]) -> list[tuple[int | None, int | None]]:
+    """(line, column) of every image, in the order ``_walk_inline`` meets them.
+
+    markdown-it keeps only the lines of a block, not where inline tokens start. The k-th
+    image of a block is the k-th ``![`` in the block's lines when both counts agree;
+    when they do not (a ``![`` in a code span), the block's first line is all we claim."""
+    places: list[tuple[int | None, int | None]] = []
+    span: tuple[int, int] | None = None
+    for token in tokens:
+        if token.map:
+            span = (token.map[0], token.map[1])
+        found = [child for child in token.children or [] if child.type == "image"]
+        if not found:
+            continue
+        if span is None:
+            places.extend((None, None) for _ in found)
+            continue
+        first = span[0]
+        starts = [(first + n + 1, m.start() + 1)
+                  for n, row in enumerate(lines[first:span[1]])
+                  for m in IMAGE_START.finditer(row)]
+        if len(starts) == len(found) and token.map:
+            places.extend(starts)
+        else:
+            places.extend((first + 1, None) for _ in found)
+    return places
+
+
 def _check_images(tokens: list[Token], path: Path, root: Path, problems: Problems,
-                  warnings: list[Problem]) -> list[Image]:
+                  warnings: list[Problem], lines: list[str]) -> list[Image]:
     images: list[Image] = []
-    for child, line in _walk_inline(tokens):
+    places = iter(_image_places(tokens, lines))
+    for child, _ in _walk_inline(tokens):
         if child.type != "image":
             continue
         src = str(child.attrGet("src") or "")
-        loc = Location(path, line, None, root)
+        line, col = next(places)
+        loc = Location(path, line, col, root)
         try:
             resolved = resolve_in_course(root, path.parent, _unquote(src))
             _check_image_file(resolved)
@@ -173,6 +221,7 @@ def _check_images(tokens: list[Token], path: Path, root: Path, problems: Problem
         # A missing alt text is judged in course.checks, which knows the decorative images
         # and whether the build makes a screen edition (where it is an error).
         images.append(Image(resolved, alt, loc))
+        child.meta["image"] = images[-1]
     return images
 
 
@@ -277,7 +326,7 @@ def _render_html(md: MarkdownIt, tokens: list[Token], env: dict, notes: dict[int
     def heading_open(self, toks, idx, options, env):  # noqa: ANN001
         level = min(max(3, int(toks[idx].tag[1]) + 1), levels[-1] + 1, 6)
         levels.append(level)
-        return f"<h{level}>"
+        return f"<h{level}{self.renderAttrs(toks[idx])}>"
 
     def heading_close(self, toks, idx, options, env):  # noqa: ANN001
         return f"</h{levels[-1]}>\n"
@@ -344,43 +393,183 @@ def _plain(tokens: list[Token]) -> tuple[list[str], list[Section]]:
     return paragraphs, sections
 
 
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "vol", "vols", "pp", "p", "ed", "eds", "trans",
-    "cf", "e.g", "i.e", "etc", "vs", "no", "nos", "ch", "fig", "c", "ca", "jan", "feb", "mar",
-    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "gen", "col", "lt", "rev",
-    "ibid", "op", "cit", "al", "approx", "dept", "univ", "jr", "sr",
-}
-_BOUNDARY = re.compile(r"(?<=[.!?…])([”’\"')\]]*)\s+(?=[“‘\"'(\[]?[A-Z0-9À-ÖØ-ÞА-Я])")
+# --- blocks for the deck, and their anchors in the HTML ----------------------------
+
+def _spans(children: list[Token]) -> Spans:
+    """Styled spans of inline tokens (a soft break is a space, a hard break "\\n";
+    footnote calls and images are not text)."""
+    spans: list[Span] = []
+    bold = italic = strike = False
+    for child in children:
+        text = ""
+        if child.type == "text":
+            text = child.content
+        elif child.type == "code_inline":
+            text = child.content
+        elif child.type == "softbreak":
+            text = " "
+        elif child.type == "hardbreak":
+            text = "\n"
+        elif child.type in ("strong_open", "strong_close"):
+            bold = child.type == "strong_open"
+        elif child.type in ("em_open", "em_close"):
+            italic = child.type == "em_open"
+        elif child.type in ("s_open", "s_close"):
+            strike = child.type == "s_open"
+        if text:
+            span = Span(text, bold, italic, strike, child.type == "code_inline")
+            if spans and spans[-1].restyled(span.text) == span:
+                spans[-1] = span.restyled(spans[-1].text + text)
+            else:
+                spans.append(span)
+    return tuple(spans)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split prose at sentence ends, keeping abbreviations ("pp. 39", "E. H. Carr") whole.
+class _BlockReader:
+    """Walks a document's block tokens once: builds the blocks, and gives the tokens the
+    ids (``id`` attributes) that the reader prints. A sentence's place is its block's
+    id and the letters before it (blocks.place): pdf/positions.py finds it on the page."""
 
-    Hand-written on purpose: the maintained splitters need downloaded models
-    (nltk punkt) or are unmaintained and slow (pysbd); slides only need
-    boundaries that never cut a citation or an initial.
-    """
-    text = re.sub(r"\s+", " ", text).strip()
-    if not text:
+    def __init__(self, tokens: list[Token], anchor: str):
+        self.tokens = tokens
+        self.i = 0
+        self.prefix = f"{anchor}-b" if anchor else "b"
+        self.count = 0
+        self.item: Token | None = None   # the list item being read (tight lists: its id)
+
+    def new_id(self) -> str:
+        self.count += 1
+        return f"{self.prefix}{self.count}"
+
+    def read(self) -> list[Block]:
+        return self.sequence(None)
+
+    def sequence(self, close: str | None) -> list[Block]:
+        out: list[Block] = []
+        while self.i < len(self.tokens):
+            token = self.tokens[self.i]
+            if token.type == close:
+                self.i += 1
+                break
+            out.extend(self.block())
+        return _attach_attributions(out)
+
+    def block(self) -> list[Block]:
+        token = self.tokens[self.i]
+        kind = token.type
+        if kind == "paragraph_open":
+            return self.paragraph()
+        if kind == "heading_open":
+            token.attrSet("id", self.new_id())
+            spans = _spans(self.tokens[self.i + 1].children or [])
+            self.i += 3
+            return [Heading(str(token.attrGet("id")), int(token.tag[1]), spans)]
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            return [self.list_block(kind)]
+        if kind == "blockquote_open":
+            self.i += 1
+            inner = self.sequence("blockquote_close")
+            attribution = None
+            if inner and isinstance(inner[-1], Paragraph) and is_attribution(inner[-1]) \
+                    and len(inner) > 1:
+                attribution = inner.pop()
+            return [Quote(inner, attribution)]
+        if kind == "table_open":
+            return [self.table()]
+        if kind in ("fence", "code_block"):
+            self.i += 1
+            return [self.code(token)]
+        self.i += 1
         return []
-    sentences: list[str] = []
-    start = 0
-    for match in _BOUNDARY.finditer(text):
-        end = match.start(1) + len(match.group(1))
-        candidate = text[start:end]
-        last_word = re.search(r"(\S+)[.!?…][”’\"')\]]*$", candidate)
-        if last_word:
-            word = last_word.group(1).lower().lstrip("(“‘\"'[")
-            if word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word) or \
-                    re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
-                continue
-        sentences.append(candidate.strip())
-        start = match.end()
-    tail = text[start:].strip()
-    if tail:
-        sentences.append(tail)
-    return sentences
 
+    def paragraph(self) -> list[Block]:
+        opening, inline = self.tokens[self.i], self.tokens[self.i + 1]
+        self.i += 3
+        pid = self.new_id()
+        if not opening.hidden:
+            opening.attrSet("id", pid)
+            where, counted = pid, True
+        elif self.item is not None and self.item.attrGet("id") is None:
+            self.item.attrSet("id", pid)   # a tight list prints no <p>: the item has the id
+            where, counted = pid, True
+        else:                              # a later paragraph of a tight item: its start
+            where, counted = str(self.item.attrGet("id")) if self.item else pid, False
+        children = inline.children or []
+        figures = []
+        for child in children:
+            image = child.meta.get("image") if child.type == "image" else None
+            if image is not None:      # cited by its paragraph's id (an <img> keeps none)
+                image.id = where
+                figures.append(Figure(image))
+        spans = _spans(children)
+        text = "".join(s.text for s in spans)
+        pieces = []
+        for start, end, new_line in piece_bounds(text):
+            first = letter_count(text[:start]) if counted else 0
+            last = max(letter_count(text[:end]) - 1, first) if counted else 0
+            pieces.append(Piece(slice_spans(spans, start, end), place(where, first),
+                                place(where, last), new_line))
+        if not pieces:
+            return figures
+        return [Paragraph(pid, pieces), *figures]
+
+    def list_block(self, kind: str) -> ListBlock:
+        opening = self.tokens[self.i]
+        close = kind.replace("_open", "_close")
+        self.i += 1
+        items = []
+        outer = self.item
+        while self.i < len(self.tokens) and self.tokens[self.i].type != close:
+            if self.tokens[self.i].type == "list_item_open":
+                self.item = self.tokens[self.i]
+                self.i += 1
+                items.append(ListItem(self.sequence("list_item_close")))
+            else:
+                self.i += 1
+        self.item = outer
+        self.i += 1
+        start = opening.attrGet("start") if kind == "ordered_list_open" else None
+        return ListBlock(kind == "ordered_list_open", int(start or 1), items)
+
+    def table(self) -> TableBlock:
+        rows: list[TableRow] = []
+        align: list[str] = []
+        self.i += 1
+        while self.i < len(self.tokens) and self.tokens[self.i].type != "table_close":
+            token = self.tokens[self.i]
+            if token.type == "tr_open":
+                token.attrSet("id", self.new_id())
+                rows.append(TableRow(str(token.attrGet("id")), []))
+            elif token.type in ("th_open", "td_open") and rows:
+                style = str(token.attrGet("style") or "")
+                if token.type == "th_open":
+                    align.append("right" if "right" in style else
+                                 "center" if "center" in style else "left")
+                rows[-1].cells.append(_spans(self.tokens[self.i + 1].children or []))
+            self.i += 1
+        self.i += 1
+        header, body = (rows[0], rows[1:]) if rows else (TableRow("", []), [])
+        return TableBlock(header, body, align)
+
+    def code(self, token: Token) -> Paragraph:
+        pid = self.new_id()
+        token.attrSet("id", pid)
+        lines = token.content.rstrip("\n").split("\n")
+        pieces = [Piece((Span(line, code=True),), pid, pid, n > 0)
+                  for n, line in enumerate(lines) if line.strip() or n]
+        return Paragraph(pid, pieces or [Piece((Span(" ", code=True),), pid, pid, False)])
+
+
+def _attach_attributions(blocks: list[Block]) -> list[Block]:
+    """A "— Author, Work" paragraph right after a quotation belongs to it."""
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Paragraph) and is_attribution(block) and out and \
+                isinstance(out[-1], Quote) and out[-1].attribution is None:
+            out[-1].attribution = block
+        else:
+            out.append(block)
+    return out
 
 __all__ = ["Document", "Section", "Image", "parse_markdown_file", "render_inline",
-           "split_sentences", "typographic", "CourseError"]
+           "inline_spans", "split_sentences", "typographic", "CourseError"]

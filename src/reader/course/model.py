@@ -23,7 +23,7 @@ from .documents import Original, crop, first_printed_page, has_original, load_or
 from .licence import BASIS_NAMES, Licence, basis
 from .markdown import Document, Image, has_image, parse_markdown_file, render_inline, typographic
 from ..errors import CourseError, Location, Problem, Problems
-from .manifest import ItemRef, Manifest, PartRef, Settings, language_tag
+from .manifest import DeckTemplate, ItemRef, Manifest, PartRef, Settings, language_tag
 from ..core.files import CONTROL, read_text, resolve_in_course
 from ..core.yamlsource import (Field, Invalid, YamlSource, YMap, check_mapping, choice,
                          describe, list_of, text)
@@ -128,6 +128,11 @@ def pages_label(pages: str | None) -> str:
     return f"{'pp.' if plural else 'p.'} {pages_dashed}"
 
 
+def item_anchor(index: int) -> str:
+    """The id of an item in the reader's HTML (and the prefix of its blocks' ids)."""
+    return f"item-{index}"
+
+
 @dataclass
 class Item:
     kind: str
@@ -145,7 +150,7 @@ class Item:
 
     @property
     def anchor(self) -> str:
-        return f"item-{self.index}"
+        return item_anchor(self.index)
 
     @property
     def title_html(self) -> str:
@@ -280,6 +285,10 @@ class Questions(Item):
     questions: list[Question] = field(default_factory=list)
     intro: str | None = None
 
+    def question_anchor(self, n: int) -> str:
+        """The id of question ``n`` (from 0) in the reader: the deck cites its page."""
+        return f"{self.anchor}-q{n + 1}"
+
 
 @dataclass
 class Chart:
@@ -314,6 +323,14 @@ class Table(Item):
 
     def cell_text(self, row: int, col: int) -> str:
         return format_cell(self.rows[row][col], self.columns[col])
+
+    def row_anchor(self, row: int) -> str:
+        """The id of row ``row`` (from 0) in the reader: the deck cites its page."""
+        return f"{self.anchor}-r{row + 1}"
+
+    @property
+    def chart_anchor(self) -> str:
+        return f"{self.anchor}-chart"
 
 
 def format_cell(value: Any, column: str) -> str:
@@ -375,7 +392,7 @@ class Course:
     manifest_path: Path
     entries: list[Part | Item]
     templates: Path | None
-    deck_template: Path | None
+    deck_template: DeckTemplate | None
     warnings: list[Problem] = field(default_factory=list)
 
     @property
@@ -561,7 +578,7 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
     common = dict(kind=ref.kind, name=ref.name, path=ref.path, number=number, index=index,
                   part=part, location=ref.location)
     if ref.kind in ("essay", "excerpt"):
-        doc = parse_markdown_file(ref.path, root, raw, lang)
+        doc = parse_markdown_file(ref.path, root, raw, lang, item_anchor(index))
         warnings.extend(doc.warnings)
         from_pages = ref.kind == "excerpt" and isinstance(doc.front, dict) and \
             has_original(doc.front)

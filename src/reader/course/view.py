@@ -104,10 +104,10 @@ def _item(item: Item, course: Course, pages: dict[str, tuple[int, int]],
                     permission=item.permission or "", pages_label=item.pages_label)
     elif isinstance(item, Questions):
         view.update(intro=item.intro or "", questions=[
-            {"text_html": Markup(q.text_html),
+            {"text_html": Markup(q.text_html), "anchor": item.question_anchor(n),
              # Teaching notes exist in the view of the instructor edition only.
              "notes_html": Markup(q.notes_html) if course.instructor_edition else Markup("")}
-            for q in item.questions])
+            for n, q in enumerate(item.questions)])
     elif isinstance(item, Table):
         view["table"] = _table(item)
     return view
@@ -119,7 +119,7 @@ def _block_pages(anchor: str, page_map: PageMap | None) -> dict[str, int]:
     if page_map is None:
         return {}
     prefix = f"{anchor}-b"
-    return {key: page for key, page in page_map.start.items()
+    return {key: page for key, page in {**page_map.anchors, **page_map.start}.items()
             if key.startswith(prefix) and key[len(prefix):].isdigit()}
 
 
@@ -131,6 +131,9 @@ def _table(table: Table) -> dict[str, Any]:
         "rows": [[table.cell_text(r, c) for c in range(len(table.columns))]
                  for r in range(len(table.rows))],
         "source": table.source or "", "chart": None,
+        # ids the deck cites pages by (rows: once per table, in its first column group)
+        "row_anchors": [table.row_anchor(r) for r in range(len(table.rows))],
+        "chart_anchor": table.chart_anchor,
     }
     chart = table.chart
     if chart is not None:

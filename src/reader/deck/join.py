@@ -39,7 +39,7 @@ TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SLIDE_REL = R_NS + "/slide"
-DECK_FORMAT = "slides-v2"   # bump when what a group records changes
+DECK_FORMAT = "slides-v3"   # bump when what a group records changes
 LOCAL = "/@group"           # prefix of a group's own part names: never a base part's name
 BATCH = 25                  # items per python-pptx Presentation: bounds the deck's memory
 
@@ -376,7 +376,7 @@ def deck_fingerprint(course: Course, theme) -> str:  # noqa: ANN001
             if font is not None:
                 digest.update(f"{font}|{font.stat().st_size}|{font.stat().st_mtime_ns}".encode())
     if course.deck_template is not None:
-        digest.update(course.deck_template.read_bytes())
+        digest.update(course.deck_template.path.read_bytes())
     return digest.hexdigest()
 
 
@@ -393,7 +393,7 @@ def item_key(fingerprint: str, item: Item) -> str:
 def segment_keys(course: Course, fingerprint: str) -> dict[str, str]:
     """Keys of every segment but the title slide, which is always made (its package
     parts are the base the groups are joined onto)."""
-    from .builder import source_lines
+    from .plan import source_lines
 
     keys = {item.anchor: item_key(fingerprint, item) for item in course.items}
 
@@ -458,7 +458,8 @@ def render_deck(course: Course, theme, cache_folder: Path | None  # noqa: ANN001
     slides must not carry one build's page numbers into the next.
     """
     from ..core.store import ChunkCache
-    from .builder import DeckBuilder, set_core_properties
+    from .plan import Planner
+    from .slides import DeckWriter, set_core_properties
 
     stats = DeckStats()
     cache = ChunkCache(cache_folder, "slides", suffix=".zip")
@@ -481,15 +482,16 @@ def render_deck(course: Course, theme, cache_folder: Path | None  # noqa: ANN001
     names = segment_names(course)
     todo = [n for n in names if n not in groups]
     base = None
+    planner = None
     for start in range(0, len(todo), BATCH):   # todo always holds the title slide
-        builder = DeckBuilder(course, theme, None)
+        writer = DeckWriter(course, theme)
+        planner = planner or Planner(course, theme, writer.geometry)
         buffer = io.BytesIO()
-        prs = builder.build(only=set(todo[start:start + BATCH]))
+        prs, segments = writer.write(planner.segments(only=set(todo[start:start + BATCH])))
         set_core_properties(prs, course)
         prs.save(buffer)
         del prs
-        segments = builder.segments
-        del builder                              # one batch's slide objects at a time
+        del writer                               # one batch's slide objects at a time
         trim_memory()
         batch_base, built = split(buffer.getvalue(), segments)
         base = base or batch_base

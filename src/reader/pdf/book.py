@@ -113,6 +113,8 @@ def render_single(course: Course, theme: Theme, runner: Runner | None = None,
         end = found[keys[n + 1]] if n + 1 < len(keys) else count
         page_map.start[key] = start - body_first + 1
         page_map.pages[key] = end - start
+    page_map.anchors = {name: index - body_first + 1 for name, index in found.items()
+                        if index >= body_first}
     page_map.body_pages = count - body_first
     for anchor, pages in pictures.items():
         for n in range(1, len(pages) + 1):
@@ -344,6 +346,8 @@ def _place(course: Course, chunks: list[Chunk], keys: list[str],
             folio += 1
         page_map.start[chunk.key] = folio
         page_map.pages[chunk.key] = pages
+        for name, place in anchors.items():      # place: (page index in the chunk, x, y)
+            page_map.anchors[name] = folio + place[0]
         folio += pages
         head = running_head("Sources" if chunk.kind == "sources" else
                             (chunk.item.title_text if chunk.item else ""))

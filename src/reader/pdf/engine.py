@@ -14,6 +14,7 @@ from ..course.model import Course
 from ..course.theme import Theme
 from ..errors import CourseError, Location, Problem
 from . import typeset
+from .positions import page_breaks
 
 
 def make_fetcher(allowed: list[Path], root: Path):
@@ -210,10 +211,12 @@ def _parse_array_types_once() -> None:
 
 
 def anchors_by_page(document) -> dict[str, int]:
+    """Each anchor's page index; and where blocks run onto later pages (positions.py)."""
     found: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for name in page.anchors:
             found.setdefault(name, index)
+    found.update({name: place[0] for name, place in page_breaks(document.pages).items()})
     return found
 
 
@@ -232,6 +235,7 @@ def render_chunk(html: str) -> tuple[bytes, int, dict, list[dict]]:
     for index, page in enumerate(document.pages):  # an element split over pages: its start
         for name, box in page.anchors.items():
             anchors.setdefault(name, (index, box[0], box[1]))
+    anchors.update(page_breaks(document.pages))    # and where it goes on (the deck cites it)
     data = document.write_pdf(**WORKER.options())
     return data, len(document.pages), anchors, WORKER.font_records(data)
 

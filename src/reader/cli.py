@@ -185,6 +185,10 @@ def _report(results: list, verbose: bool, quiet: bool) -> None:  # noqa: ANN001
                 stats = result.cache
                 click.echo(f"  chunks: {len(stats.rendered)} laid out, {len(stats.reused)} "
                            f"reused, {len(stats.discarded)} discarded from the cache")
+            if result.original_pages is not None:
+                made, reused = result.original_pages
+                click.echo(f"  original pages: {made} prepared (OCR), {reused} reused from "
+                           "the cache")
             if result.web_rewritten is not None:
                 click.echo(f"  web: {plural(len(result.web_rewritten), 'file')} written, the "
                            "others unchanged")

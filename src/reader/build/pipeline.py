@@ -116,6 +116,7 @@ class BuildResult:
     page_map: PageMap | None = None
     cache: CacheStats | None = None
     deck_cache: DeckStats | None = None
+    original_pages: tuple[int, int] | None = None   # pages of originals (prepared, reused)
     skipped: bool = False
     web_rewritten: list[str] | None = None     # the web edition's files written anew
 
@@ -181,16 +182,32 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
     result = BuildResult(out_dir, warnings=list(course.warnings), timings=timings)
     fits = pdf.table_fits(course, theme, runner, cache)
     result.warnings.extend(_table_warnings(course, fits, strict))
+    originals = None
+    if any(e.original is not None for e in course.excerpts):
+        from ..scans.pages import prepare
+
+        report.stage("original pages")
+        originals = prepare(course, runner, cache, report.step)
+        result.original_pages = (originals.prepared, originals.reused)
+        for excerpt in course.excerpts:
+            if excerpt.original is not None:
+                excerpt.original_words = originals.words(excerpt)
+        from ..course.checks import original_length_warnings
+
+        result.warnings.extend(_strictly(originals.warnings + original_length_warnings(course),
+                                         strict))
     with build_lock(out_dir), staged(out_dir) as staging:
         deck_job = runner.submit(render_deck, course, theme, cache, priority=DECK_LATER) \
             if "pptx" in settings.outputs else None
         report.stage(f"reader: {len(course.items)} items")
         if settings.pdf_variant:
             # Tagged and archival PDFs keep one structure tree: one document, no assembly.
-            data, page_map = pdf.render_single(course, theme, runner, fits=fits)
+            data, page_map = pdf.render_single(course, theme, runner, fits=fits,
+                                               originals=originals)
         else:
             data, page_map, result.cache = pdf.render_assembled(
-                course, theme, runner, cache_folder=cache, progress=report.step, fits=fits)
+                course, theme, runner, cache_folder=cache, progress=report.step, fits=fits,
+                originals=originals)
         result.pages = page_map.front_pages + page_map.body_pages
         result.page_map = page_map
         lap("pdf")
@@ -221,7 +238,11 @@ def _table_warnings(course: Course, fits: dict, strict: bool) -> list[Problem]:
     """What was done to tables too wide for the text block; errors under --strict."""
     from ..course.checks import table_warnings
 
-    found = table_warnings(course, fits)
+    return _strictly(table_warnings(course, fits), strict)
+
+
+def _strictly(found: list[Problem], strict: bool) -> list[Problem]:
+    """Warnings found while rendering; under --strict they stop the build."""
     if strict and found:
         raise CourseError([Problem(w.location, f"{w.message} (an error under --strict)")
                            for w in found])

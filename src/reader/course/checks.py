@@ -10,7 +10,7 @@ from typing import Any
 from ..core.files import resolve_in_course
 from ..core.yamlsource import Invalid
 from ..errors import Location, Problem
-from .copying import findings
+from .copying import findings, too_long
 from .model import Course, Essay, Excerpt, Prose, Table
 
 MIN_PRINT_DPI = 150
@@ -96,6 +96,19 @@ def _image_warnings(item: Essay | Excerpt, course: Course) -> list[Problem]:
                                                  f"{width_px} px wide, about {dpi:.0f} dpi at "
                                                  f"print size (below {MIN_PRINT_DPI}); it will "
                                                  "look soft on paper; use a larger image"))
+    return found
+
+
+def original_length_warnings(course: Course) -> list[Problem]:
+    """Excerpts from PDFs or images longer than the guideline allows: known only once their
+    pages are read (their words are 0 when the course is first checked)."""
+    found = []
+    for excerpt in course.excerpts:
+        finding = too_long(excerpt) if excerpt.original is not None else None
+        if finding is not None:
+            found.append(Problem(Location(excerpt.path, None, None, course.root),
+                                 f"{finding.message}; clear permission (and say so in "
+                                 "'permission:') or shorten the reading"))
     return found
 
 

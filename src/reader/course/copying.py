@@ -52,11 +52,7 @@ def findings(excerpts: Sequence[Excerpt], today: datetime.date | None = None
                 (e.anchor,), group=False)
         for e in excerpts if e.licence is not None and e.licence.expired(today)]
     uncleared = [e for e in excerpts if not licence_of(e).clears]
-    for e in uncleared:
-        if e.word_count > PROSE_WORD_LIMIT:
-            found.append(Finding(f"{e.label} is {e.word_count:,} words, over the "
-                                 f"{PROSE_WORD_LIMIT:,}-word guideline for a prose excerpt",
-                                 (e.anchor,), group=False))
+    found.extend(f for f in map(too_long, uncleared) if f is not None)
     found.extend(_grouped(uncleared, _author_key, PER_AUTHOR, lambda e: f"by {e.author}"))
     found.extend(_grouped(uncleared, work_key, PER_WORK,
                           lambda e: f"from {e.source.title if e.source else '?'}"))
@@ -66,6 +62,15 @@ def findings(excerpts: Sequence[Excerpt], today: datetime.date | None = None
                              f"{PER_COURSE} in a course", tuple(e.anchor for e in uncleared),
                              group=True))
     return found
+
+
+def too_long(e: Excerpt) -> Finding | None:
+    """An excerpt longer than the guideline's prose excerpt (its words typed, or read by
+    OCR from its pages once they are prepared)."""
+    if licence_of(e).clears or e.word_count <= PROSE_WORD_LIMIT:
+        return None
+    return Finding(f"{e.label} is {e.word_count:,} words, over the {PROSE_WORD_LIMIT:,}-word "
+                   "guideline for a prose excerpt", (e.anchor,), group=False)
 
 
 def licence_of(excerpt: Excerpt) -> Basis:

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from markupsafe import Markup, escape
 
+from .documents import Original, crop, first_printed_page, has_original, load_original
 from .licence import BASIS_NAMES, Licence, basis
 from .markdown import Document, Image, has_image, parse_markdown_file, render_inline, typographic
 from ..errors import CourseError, Location, Problem, Problems
@@ -27,20 +28,9 @@ from ..core.files import CONTROL, read_text, resolve_in_course
 from ..core.yamlsource import (Field, Invalid, YamlSource, YMap, check_mapping, choice,
                          describe, list_of, text)
 
+from .numerals import roman, roman_value
+
 LABELS = {"essay": "Essay", "excerpt": "Reading", "table": "Table", "questions": "Questions"}
-_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-          (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
-
-
-def roman(number: int) -> str:
-    """Part numbers as a book prints them: 1 -> I, 24 -> XXIV (any positive number)."""
-    digits = []
-    for value, letters in _ROMAN:
-        count, number = divmod(number, value)
-        digits.append(letters * count)
-    return "".join(digits)
-
-
 def fold(text: str) -> str:
     """Names compared as a reader would: case, accents, apostrophes, quotes and spacing
     aside ("Stalin's Russia" = "STALIN’S  RUSSIA")."""
@@ -123,13 +113,7 @@ def page_count(pages: str | None) -> int | None:
 
 
 def _folio(text: str) -> int | None:
-    if text.isdigit():
-        return int(text)
-    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
-    digits = [values[c] for c in text.lower()]
-    number = sum(-d if n + 1 < len(digits) and d < digits[n + 1] else d
-                 for n, d in enumerate(digits))
-    return number if roman(number).lower() == text.lower() else None
+    return int(text) if text.isdigit() else roman_value(text)
 
 
 def pages_label(pages: str | None) -> str:
@@ -185,6 +169,9 @@ class Item:
         data = getattr(self, "data_path", None)
         if data is not None:
             found.append(data)
+        original = getattr(self, "original", None)
+        if original is not None:
+            found.extend(original.files)
         return found
 
 
@@ -218,6 +205,8 @@ class Excerpt(Prose):
     headnote: str | None = None
     permission: str | None = None            # as printed in the Sources list
     licence: Licence | None = None           # the basis, reference and expiry behind it
+    original: Original | None = None         # pages of a PDF or of images, not typed text
+    original_words: int | None = None        # their words, once read (reader.scans)
 
     @property
     def pages_used(self) -> int | None:
@@ -254,6 +243,8 @@ class Excerpt(Prose):
 
     @property
     def word_count(self) -> int:
+        if self.original is not None:
+            return self.original_words or 0
         return self.doc.word_count if self.doc else 0
 
     @property
@@ -263,6 +254,16 @@ class Excerpt(Prose):
     @property
     def pages_label(self) -> str:
         return pages_label(self.pages)
+
+    @property
+    def original_intro(self) -> str:
+        """What an excerpt from a PDF or images says before its pages."""
+        if self.original is None:
+            return ""
+        count = len(self.original.pages)
+        shown = pages_label(self.original.printed_pages)
+        return (f"The following {'page reproduces' if count == 1 else f'{count} pages reproduce'}"
+                f" {shown} of the original.")
 
 
 @dataclass
@@ -494,7 +495,11 @@ PERMISSION_SCHEMA = {"text": Field(text, required=True),
 EXCERPT_SCHEMA = {"title": Field(text, required=True), "author": Field(text),
                   "source": Field(lambda v: v, required=True), "headnote": Field(text),
                   "permission": Field(lambda v: v), "pages": Field(text), "lang": Field(language_tag),
-                  "decorative": Field(_decorative)}
+                  "decorative": Field(_decorative),
+                  # pages of an existing document instead of typed text (documents.py)
+                  "pdf": Field(text), "images": Field(lambda v: v),
+                  "first_printed_page": Field(first_printed_page), "crop": Field(crop),
+                  "password": Field(text), "slides": Field(list_of(text))}
 QUESTIONS_SCHEMA = {"title": Field(text, required=True),
                     "questions": Field(lambda v: v, required=True), "intro": Field(text)}
 QUESTION_SCHEMA = {"text": Field(text, required=True), "notes": Field(text)}
@@ -575,9 +580,17 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
     if ref.kind in ("essay", "excerpt"):
         doc = parse_markdown_file(ref.path, root, raw, lang, item_anchor(index))
         warnings.extend(doc.warnings)
-        if not doc.paragraphs and not doc.images and not doc.sections:
+        from_pages = ref.kind == "excerpt" and isinstance(doc.front, dict) and \
+            has_original(doc.front)
+        has_text = bool(doc.paragraphs or doc.images or doc.sections)
+        if not has_text and not from_pages:
             problems.add(Location(ref.path, 1, None, root),
                          f"this {ref.kind} has no text below its front matter")
+        if has_text and from_pages:
+            problems.add(Location(ref.path, _body_line(raw), None, root),
+                         "an excerpt from a PDF or from images prints their pages, not "
+                         "text typed below the front matter; delete the text (passages to "
+                         "show on slides go in 'slides:')")
         if doc.front is None:
             problems.add(doc.front_location,
                          f"{ref.kind} needs front matter: a block between '---' lines at the "
@@ -605,10 +618,23 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
         pages = front.get("pages") or (isinstance(raw_source, dict) and raw_source.get("pages")
                                        and text(raw_source["pages"])) or None
         permission, licence = _permission(doc.front, doc.front_src, problems)
+        original = None
+        if from_pages:
+            original = load_original(doc.front, front, doc.front_src, root, lang, problems,
+                                     warnings)
+            if original is None:
+                return None
+            pages = front.get("pages") or original.printed_pages
+        elif any(key in front for key in ORIGINAL_ONLY):
+            key = next(key for key in ORIGINAL_ONLY if key in front)
+            problems.add(doc.front_src.key(doc.front, key),
+                         f"'{key}' is for an excerpt from a PDF or images (with 'pdf:' or "
+                         "'images:'); this excerpt is typed text")
         return Excerpt(title=front["title"],
                        author=_typographic(front.get("author"), lang) or source.author,
                        source=source, pages=pages, headnote=front.get("headnote"),
-                       permission=permission, licence=licence, **prose, **common)
+                       permission=permission, licence=licence, original=original, **prose,
+                       **common)
     src = YamlSource(ref.path, root)
     data = src.load(raw)
     where = Location(ref.path, 1, 1, root)
@@ -618,6 +644,18 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
     if ref.kind == "questions":
         return _questions(data, src, where, problems, common, lang)
     return _table(data, src, where, problems, common, root, lang)
+
+
+ORIGINAL_ONLY = ("first_printed_page", "crop", "password", "slides")
+
+
+def _body_line(raw: str) -> int:
+    """The line of the first text below an item's front matter."""
+    lines = raw.split("\n")
+    closing = next((n for n, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0) \
+        if lines and lines[0].strip() == "---" else -1
+    return next((n + 1 for n in range(closing + 1, len(lines)) if lines[n].strip()),
+                closing + 2)
 
 
 def _prose_options(front: dict, doc: Document, ref: ItemRef, root: Path, lang: str, raw: str,

@@ -18,7 +18,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Union
+from typing import TYPE_CHECKING, Callable, Union
 
 from ..course.blocks import Figure, Heading, Image, Span, plain
 from ..course.markdown import inline_spans
@@ -29,6 +29,9 @@ from .cite import WIDEST, page_token
 from .flow import (CONTINUED, Measure, ParaStyle, RowPart, State, TextPart, Unit, pack)
 from .tables import Cell, Grid, Table as TableSource, grids
 from .textfit import LINE_HEIGHT, Metrics, Para
+
+if TYPE_CHECKING:
+    from ..scans.pages import Originals, Prepared
 
 EMU_PER_PT = 12700
 EMU_PER_INCH = 914400
@@ -205,6 +208,7 @@ class Planner:
                                 for b in (False, True) for i in (False, True)
                                 if theme.font_file(family, b, i)})
         self.keys = itertools.count(1)      # paragraph identities, unique in the plan
+        self.originals: "Originals | None" = None   # prepared pages, read when first needed
 
     def key(self) -> int:
         return next(self.keys)
@@ -610,7 +614,9 @@ def _subheading(p: Planner, title: str) -> Unit:
 
 def plan_excerpt(p: Planner, excerpt: Excerpt) -> list[Slide]:
     """The passage in full, at the quote size, its paragraphs and lines kept; the
-    attribution on every slide."""
+    attribution on every slide. An excerpt from a PDF or images: ``plan_original``."""
+    if excerpt.original is not None:
+        return plan_original(p, excerpt)
     doc = excerpt.doc
     assert doc is not None
     g = p.geometry
@@ -625,6 +631,91 @@ def plan_excerpt(p: Planner, excerpt: Excerpt) -> list[Slide]:
     head = "\n\n".join(x for x in (excerpt.headnote and _plain_inline(p, excerpt.headnote),
                                    f"Source: {excerpt.attribution}") if x)
     return p.text_slides(excerpt, runs, box, excerpt.title_text, None, caption, head)
+
+
+ORIGINAL_DPI = 110      # the picture of an original's first page on its slide
+
+
+def plan_original(p: Planner, excerpt: Excerpt) -> list[Slide]:
+    """An excerpt from a PDF or images: a slide with a picture of its first page, its
+    title and "Reader pp. 31–34"; then each passage of ``slides:`` as a quotation, cited to
+    the reader page it is on (found in the page's own text, or OCR's), with the original's
+    page in the attribution."""
+    from ..scans.pages import page_of_passage
+
+    assert excerpt.original is not None
+    pages = _original_pages(p, excerpt)
+    g = p.geometry
+    attribution = excerpt.attribution
+    head = "\n\n".join(x for x in (excerpt.headnote and _plain_inline(p, excerpt.headnote),
+                                   f"Source: {attribution}") if x)
+    shapes: list[Shape] = []
+    right = g.body.left
+    if pages:
+        page, path = pages[0]
+        height = g.body.height
+        width = int(height * page.record.width / page.record.height)
+        shapes.append(PictureShape(Box(g.body.left, g.body.top, width, height), path,
+                                   f"The first page of {excerpt.title_text} (p. "
+                                   f"{page.printed} of the original)", "First page"))
+        right = g.body.left + width + inches(0.4)
+    column = Box(right, g.body.top, g.body.left + g.body.width - right, g.body.height)
+    shapes.append(p.line("body", "Reader pages", "Reader " + page_token(
+        excerpt.anchor, f"{excerpt.anchor}-p{len(pages)}", excerpt.anchor),
+        Box(column.left, column.top, column.width, inches(0.9)), 28, colour="ink",
+        bold=True, measure="Reader " + WIDEST))
+    about = Box(column.left, column.top + inches(1.0), column.width,
+                column.height - inches(1.0))
+    text = f"{excerpt.original_intro} {attribution}."
+    size = p.metrics.fit_size(text, about.text_width, about.text_height, 18, p.min_body)
+    shapes.append(TextFrame("attribution", about, [Paragraph([Run(text, size,
+                                                                   colour="muted")])],
+                            "Attribution"))
+    last = f"{excerpt.anchor}-p{len(pages)}" if pages else excerpt.anchor
+    slides = [p.item_slide(excerpt, "title_only", p.title(excerpt.title_text), shapes, head,
+                           (excerpt.anchor, last))]
+    work = attribution.removesuffix(f", {excerpt.pages_label}") if excerpt.pages_label \
+        else attribution
+    box = g.body_above_caption
+    size = float(p.sizes["quote"])
+    for quote in excerpt.original.quotes:
+        found = page_of_passage(quote, [page for page, _ in pages])
+        cite = f"{excerpt.anchor}-p{found + 1}" if found is not None else excerpt.anchor
+        where = f"{work}, p. {pages[found][0].printed}" if found is not None else attribution
+        shown = " ".join(quote.split())
+        shown = shown if shown[:1] in "“\"‘'" else f"“{shown}”"
+        fitted = p.metrics.fit_size(shown, box.text_width, box.text_height, size, p.min_body)
+        if not p.metrics.fits([Para(shown, fitted)], box.text_width, box.text_height):
+            shown = p.metrics.ellipsize(shown, fitted, box.text_width, box.text_height)
+        body = TextFrame("body", box, [Paragraph([Run(shown, fitted)])], "Quotation")
+        caption = p.line("attribution", "Attribution", f"— {where}", g.caption, 16,
+                         italic=True)
+        slides.append(p.item_slide(excerpt, "content", p.title(excerpt.title_text),
+                                   [body, caption], head, (cite, cite)))
+    return slides
+
+
+def _original_pages(p: Planner, excerpt: Excerpt) -> list[tuple["Prepared", Path]]:
+    """The excerpt's prepared pages (reader.scans, from the cache where the build put them
+    before the deck was started), each with a picture file of it for the first slide."""
+    import hashlib
+
+    from ..core.store import Store
+    from ..core.tasks import InProcess
+    from ..scans.pages import picture, prepare
+
+    folder = p.course.root / ".reader-cache"
+    if p.originals is None:
+        p.originals = prepare(p.course, InProcess(), folder)
+    shelf = Store(folder).shelf("pictures", ".png")
+    found = []
+    for n, page in enumerate(p.originals.of(excerpt)):
+        key = hashlib.sha256(f"{page.key}|deck|{ORIGINAL_DPI}".encode()).hexdigest()
+        path = folder / "pictures" / f"{key}.png"
+        if n == 0 and shelf.get(key) is None:
+            shelf.put(key, picture(page, ORIGINAL_DPI), {})
+        found.append((page, path))
+    return found
 
 
 def _plain_inline(p: Planner, text: str) -> str:

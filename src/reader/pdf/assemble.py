@@ -24,6 +24,7 @@ import pikepdf
 
 from .fonts import FontCache, merge_font_dictionaries, share_programs
 from .furniture import Furniture, Slot, resource_name, runs, stamp_ops
+from .inserts import margin_note
 
 PX = 0.75  # CSS px to PDF points
 
@@ -38,6 +39,7 @@ class ChunkPdf:
     anchors: dict[str, tuple[int, float, float]]  # name -> (page, x px, y px)
     head: str                   # right-page running head for its later pages
     fonts: list[dict] = field(default_factory=list)  # its fonts' proven originals (fonts.py)
+    notes: dict[int, str] = field(default_factory=dict)  # page -> outer-margin note (inserts.py)
 
 
 @dataclass
@@ -120,6 +122,8 @@ def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks
             plan.append((index, kind, [(slot, slot.text if slot.what == "text" else
                                         texts[slot.what])
                                        for slot in furniture.page_slots(kind, opening=n == 0)]))
+            if n in chunk.notes:
+                plan[-1][2].append(margin_note(furniture, kind, geometry, chunk.notes[n]))
         folio += chunk.pages
     string_fonts = _stamp(out, plan, strings)
     records = [*(front_fonts or []), *string_fonts,

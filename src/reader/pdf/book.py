@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..core.dates import document_date, iso_date, pdf_date
-from ..course.model import Course, Item, Part
+from ..course.model import Course, Excerpt, Item, Part
 from ..course.pagemap import PageMap
 from ..course.theme import Theme
 from ..core.tasks import InProcess, Runner
 from .engine import chunk_css, pdf_options
 from .furniture import Furniture, running_head, strings_html
+from ..scans.pages import Originals
 from .html import HtmlBuilder, chart_jobs, chart_placeholders, measure_html, probe_html
+from .inserts import insert_pages
 from .layout import LAYOUT_FIRST, EngineSpec, Layout, task_document
 
 if TYPE_CHECKING:
@@ -81,16 +83,22 @@ def table_fits(course: Course, theme: Theme, runner: Runner | None = None,
 
 def render_single(course: Course, theme: Theme, runner: Runner | None = None,
                   charts: dict[str, str] | None = None,
-                  fits: dict[str, "Fit"] | None = None) -> tuple[bytes, PageMap]:
+                  fits: dict[str, "Fit"] | None = None,
+                  originals: Originals | None = None) -> tuple[bytes, PageMap]:
     """The whole reader as one WeasyPrint document: the reference the chunks must match,
     and the path for tagged PDFs (their structure tree stays whole).
 
-    ``fits``: how its data tables are set (``table_fits``); measured here if not given."""
+    ``fits``: how its data tables are set (``table_fits``); measured here if not given.
+    ``originals``: prepared pages of excerpts from PDFs or images; WeasyPrint cannot
+    embed a PDF page, so here each is a picture, its text the picture's alternative
+    text (what a screen reader reads)."""
     runner = runner or InProcess()
     if fits is None:
         fits = table_fits(course, theme, runner)
     placeholders = chart_placeholders(course, theme)
-    builder = HtmlBuilder(course, theme, charts if charts is not None else placeholders, fits)
+    pictures = _original_pictures(course, theme, runner, originals)
+    builder = HtmlBuilder(course, theme, charts if charts is not None else placeholders, fits,
+                          pictures)
     chunks = body_chunks(course)
     html = builder.render([c.section() for c in chunks], front=True, body_start=1)
     data, count, found = runner.submit(task_document, engine_spec(course, theme), html,
@@ -108,11 +116,63 @@ def render_single(course: Course, theme: Theme, runner: Runner | None = None,
     page_map.anchors = {name: index - body_first + 1 for name, index in found.items()
                         if index >= body_first}
     page_map.body_pages = count - body_first
+    for anchor, pages in pictures.items():
+        for n in range(1, len(pages) + 1):
+            if f"{anchor}-p{n}" in found:
+                page_map.start[f"{anchor}-p{n}"] = found[f"{anchor}-p{n}"] - body_first + 1
+                page_map.pages[f"{anchor}-p{n}"] = 1
     if course.settings.bleed or course.settings.crop_marks:
         from .press import with_print_marks
 
         data = with_print_marks(data, bleed_points(course), course.settings.crop_marks)
     return data, page_map
+
+
+PICTURE_DPI = 300     # pictures of original pages in the single document
+
+
+def _original_pictures(course: Course, theme: Theme, runner: Runner,
+                       originals: Originals | None) -> dict[str, list[dict]]:
+    """For the single document: each original page as a picture file in the course's
+    cache (where the contained fetcher may read it), at the size the fast reader draws it,
+    with its text as alternative text."""
+    import hashlib
+
+    from ..core.store import ChunkCache
+    from ..scans.pages import picture
+    from .inserts import original_note, placement, text_block
+
+    excerpts = [e for e in course.excerpts if e.original is not None]
+    if not excerpts:
+        return {}
+    folder = course.root / ".reader-cache"
+    if originals is None:
+        originals = prepare_originals(course, runner, folder)
+    builder = HtmlBuilder(course, theme, {})
+    geometry, _ = _cached_geometry(Layout(runner, engine_spec(course, theme)), builder, folder,
+                                   _base_fingerprint(course, theme))
+    x0, y0, x1, y1 = text_block(geometry)
+    shelf = ChunkCache(folder, "pictures", suffix=".png")
+    found: dict[str, list[dict]] = {}
+    for excerpt in excerpts:
+        assert excerpt.original is not None
+        pages = originals.of(excerpt)
+        window = placement(pages, (x1 - x0, y1 - y0), excerpt.original.crop == "auto")
+        box = (window.left, window.top, window.right, window.bottom)
+        entries = []
+        for page in pages:
+            key = hashlib.sha256(f"{page.key}|{box}|{PICTURE_DPI}".encode()).hexdigest()
+            if shelf.get(key) is None:
+                shelf.put(key, picture(page, PICTURE_DPI, box), {})
+            text = " ".join(page.record.text.split())
+            alt = f"Page {page.printed} of the original: {text}" if text else \
+                f"Page {page.printed} of the original (no text could be read from it)"
+            entries.append({"src": (folder / "pictures" / f"{key}.png").as_uri(), "alt": alt,
+                            "width": round(window.width * window.scale, 2),
+                            "height": round(window.height * window.scale, 2),
+                            "note": original_note(page.printed)})
+        found[excerpt.anchor] = entries
+    return found
 
 
 def engine_spec(course: Course, theme: Theme) -> EngineSpec:
@@ -197,16 +257,21 @@ def _strings(layout: Layout, builder: HtmlBuilder, folder: Path | None,
 def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
                      cache_folder: Path | None = None,
                      progress: Callable[[int, int, str], None] | None = None,
-                     fits: dict[str, "Fit"] | None = None):
+                     fits: dict[str, "Fit"] | None = None,
+                     originals: Originals | None = None):
     """The reader as independently laid-out, cached chunks; returns (pdf, PageMap, stats).
 
     Every layout is a task for ``runner`` (in this process when none is given).
     ``fits``: how its data tables are set (``table_fits``); measured here if not given.
+    ``originals``: the prepared pages of excerpts from PDFs or images (reader.scans),
+    prepared here if not given.
     """
     import hashlib
 
     from ..core.store import ChunkCache
 
+    if originals is None:
+        originals = prepare_originals(course, runner, cache_folder)
     layout = Layout(runner or InProcess(), engine_spec(course, theme))
     if fits is None:
         fits = table_fits(course, theme, runner, cache_folder)
@@ -219,8 +284,10 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
     cache = ChunkCache(cache_folder)
     chunks = body_chunks(course)
     htmls = [builder.render([c.section()], extra_css=extra) for c in chunks]
-    keys = [hashlib.sha256((fingerprint + html).encode()).hexdigest() for html in htmls]
+    keys = [hashlib.sha256((fingerprint + html + _inserted(c, originals)).encode()).hexdigest()
+            for c, html in zip(chunks, htmls)]
     results: dict[str, tuple[bytes, int, dict, list[dict]]] = {}
+    notes: dict[str, dict[int, str]] = {}       # chunk key -> margin notes of its pages
     missing = []
     for key in dict.fromkeys(keys):
         hit = cache.get(key)
@@ -230,16 +297,24 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
             data, meta = hit
             anchors = {k: tuple(v) for k, v in meta["anchors"].items()}
             results[key] = (data, meta["pages"], anchors, meta.get("fonts", []))
+            notes[key] = {int(k): v for k, v in meta.get("notes", {}).items()}
             cache.stats.reused.append(key)
+    chunk_by_key = dict(zip(keys, chunks))
     html_by_key = dict(zip(keys, htmls))
     todo = [html_by_key[k] for k in missing]
     rendered = layout.chunks([(html, chart_jobs(course, placeholders, html)) for html in todo],
                              progress) if todo else []
     for key, (data, pages, anchors, fonts) in zip(missing, rendered):
+        item = chunk_by_key[key].item
+        notes[key] = {}
+        if isinstance(item, Excerpt) and item.original is not None:
+            data, pages, notes[key] = insert_pages(data, originals.of(item), geometry,
+                                                   item.original.crop == "auto")
         results[key] = (data, pages, anchors, fonts)
-        cache.put(key, data, {"pages": pages, "anchors": anchors, "fonts": fonts})
+        cache.put(key, data, {"pages": pages, "anchors": anchors, "fonts": fonts,
+                              "notes": {str(k): v for k, v in notes[key].items()}})
         cache.stats.rendered.append(key)
-    page_map, pieces, duplex = _place(course, chunks, keys, results)
+    page_map, pieces, duplex = _place(course, chunks, keys, results, notes)
     front_pdf, front_meta = _front_matter(layout, builder, cache_folder, fingerprint, page_map)
     page_map.front_pages = front_meta["pages"]
     fonts = ChunkCache(cache_folder, "fonts", suffix=".ttf")
@@ -248,8 +323,16 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
                      duplex, page_map, fonts), page_map, cache.stats
 
 
+def _inserted(chunk: Chunk, originals: Originals) -> str:
+    """What a chunk's pages depend on besides its HTML: the original pages it sets."""
+    if not isinstance(chunk.item, Excerpt) or chunk.item.original is None:
+        return ""
+    return "|originals:" + " ".join(page.key for page in originals.of(chunk.item))
+
+
 def _place(course: Course, chunks: list[Chunk], keys: list[str],
-           results: dict[str, tuple[bytes, int, dict, list[dict]]]):
+           results: dict[str, tuple[bytes, int, dict, list[dict]]],
+           notes: dict[str, dict[int, str]] | None = None):
     """Page numbers, now that every chunk's length is known (duplex parts on odd pages)."""
     from .assemble import ChunkPdf
 
@@ -268,9 +351,28 @@ def _place(course: Course, chunks: list[Chunk], keys: list[str],
         folio += pages
         head = running_head("Sources" if chunk.kind == "sources" else
                             (chunk.item.title_text if chunk.item else ""))
-        pieces.append(ChunkPdf(chunk.key, data, pages, anchors, head, fonts))
+        chunk_notes = (notes or {}).get(key, {})
+        pieces.append(ChunkPdf(chunk.key, data, pages, anchors, head, fonts, chunk_notes))
+        _original_anchors(chunk, page_map, sorted(chunk_notes))
     page_map.body_pages = folio - 1
     return page_map, pieces, duplex
+
+
+def _original_anchors(chunk: Chunk, page_map: PageMap, inserted: list[int]) -> None:
+    """Each inserted page of an excerpt gets an anchor of its own, ANCHOR-p1, -p2...: what
+    the deck cites ("Reader p. 43") for a passage on that page of the original."""
+    if not inserted:
+        return
+    for n, index in enumerate(inserted, 1):
+        page_map.start[f"{chunk.key}-p{n}"] = page_map.start[chunk.key] + index
+        page_map.pages[f"{chunk.key}-p{n}"] = 1
+
+
+def prepare_originals(course: Course, runner: Runner | None, folder: Path | None
+                      ) -> Originals:
+    from ..scans.pages import prepare
+
+    return prepare(course, runner, folder)
 
 
 def _front_matter(layout, builder: HtmlBuilder, folder: Path | None,  # noqa: ANN001

@@ -28,14 +28,15 @@ class HtmlBuilder:
     """
 
     def __init__(self, course: Course, theme: Theme, charts: dict[str, str],
-                 fits: dict[str, "Fit"] | None = None):
+                 fits: dict[str, "Fit"] | None = None,
+                 originals: dict[str, list[dict]] | None = None):
         self.course = course
         self.theme = theme
         self.charts = {anchor: Markup(svg) for anchor, svg in charts.items()}
         self.table_fits = {anchor: fit.template_data() for anchor, fit in (fits or {}).items()}
         self.env = PlainSandbox(template_loader(theme))
         self.env.filters["running_head"] = running_head
-        self.view = reader_view(course)
+        self.view = reader_view(course, originals or {})
         self.sections = _sections_by_anchor(self.view)
         self.theme_css = theme.css_variables()
 
@@ -62,9 +63,12 @@ class HtmlBuilder:
         return {"kind": kind}
 
 
-def reader_view(course: Course) -> dict[str, Any]:
+def reader_view(course: Course, originals: dict[str, list[dict]] | None = None
+                ) -> dict[str, Any]:
     """The course view (course/view.py) with what the printed reader adds: the duplex and
-    bleed settings, and each excerpt's attribution set as a citation."""
+    bleed settings, each excerpt's attribution set as a citation, and for an excerpt from
+    a PDF or images what its title page says and (single document) a picture of each
+    page: ``originals``, by anchor, {src, alt, width, height, note} (pdf/book.py)."""
     view = course_view(course)
     settings = course.settings
     view.update(duplex=settings.duplex, bleed=settings.bleed or "")
@@ -72,6 +76,9 @@ def reader_view(course: Course) -> dict[str, Any]:
     for item in view["items"]:
         excerpt = excerpts.get(item["anchor"])
         item["attribution_html"] = excerpt.attribution_html if excerpt else Markup("")
+        item["original"] = bool(excerpt and excerpt.original)
+        item["original_intro"] = excerpt.original_intro if excerpt else ""
+        item["original_pages"] = (originals or {}).get(item["anchor"], [])
     return view
 
 

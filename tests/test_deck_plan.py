@@ -25,6 +25,7 @@ from reader.deck.plan import Planner, Slide, TableShape, chart_labels
 from reader.deck.tables import Cell, Table, column_groups, grids
 from reader.deck.textfit import Metrics
 
+pytestmark = pytest.mark.unit
 
 # --- helpers -------------------------------------------------------------------------------
 

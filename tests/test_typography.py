@@ -440,6 +440,7 @@ def test_bad_bleed_is_a_located_error(course, value, message):
 
 # --- fitting tables: the decision, on measured widths -------------------------------------------
 
+@pytest.mark.unit
 def test_fit_prefers_smaller_type_then_wrapped_headings_then_landscape_then_a_split():
     from reader.pdf.tables import Measure, fit_table
 
@@ -465,6 +466,7 @@ def test_fit_prefers_smaller_type_then_wrapped_headings_then_landscape_then_a_sp
             assert sum(widths) == pytest.approx(100)
 
 
+@pytest.mark.unit
 def test_fit_keeps_a_text_column_wide_enough_to_read():
     """Region names wrap only down to 12 ems: never a word a line."""
     from reader.pdf.tables import Measure, fit_table

@@ -8,6 +8,8 @@ from reader.course.model import format_cell, pages_label, parse_number, roman
 from reader.course.markdown import split_sentences
 from reader.course.theme import BadToken, colour, family, size
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize("number, expected", [
     (1, "I"), (4, "IV"), (9, "IX"), (14, "XIV"), (20, "XX"), (21, "XXI"), (40, "XL"),

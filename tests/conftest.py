@@ -72,6 +72,23 @@ def course(tmp_path: Path) -> Course:
 
 @pytest.fixture
 def small_course(course: Course) -> Course:
+    """Two parts, one of each kind of item, plus a loose conclusion (not built)."""
+    return write_small_course(course)
+
+
+@pytest.fixture(scope="module")
+def built_small_course(tmp_path_factory: pytest.TempPathFactory) -> Course:
+    """small_course, built once for the whole module: for tests that only read its
+    outputs (a test that edits or rebuilds the course takes ``small_course``)."""
+    root = tmp_path_factory.mktemp("small") / "course"
+    root.mkdir()
+    course = write_small_course(Course(root))
+    result = run("build", str(root))
+    assert result.exit_code == 0, result.output
+    return course
+
+
+def write_small_course(course: Course) -> Course:
     """Two parts, one of each kind of item, plus a loose conclusion."""
     course.write("s/intro.md", essay("Introduction to the topic", """
         The opening paragraph states the question.[^1]

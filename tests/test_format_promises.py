@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -184,3 +183,172 @@ def test_sources_are_listed_by_the_authors_surname(lively):
     lines = flat(" ".join(deck))
     order = [lines.find(name) for name in ("Adams", "Baker", "Zola")]
     assert -1 not in order and order == sorted(order), lines
+
+
+# --- outputs and PDF variants -----------------------------------------------------------------
+
+@pytest.mark.parametrize("outputs, made, not_made", [
+    (["pdf"], {"reader.pdf", "permissions.csv", "permissions.xlsx"}, {"deck.pptx"}),
+    (["pptx"], {"deck.pptx", "permissions.csv", "permissions.xlsx"}, {"reader.pdf"})])
+def test_outputs_says_what_a_build_makes(course, outputs, made, not_made):
+    write_small_course(course)
+    course.manifest(yaml.safe_load((course.root / "course.yaml").read_text())
+                    | {"outputs": outputs})
+    result = run("build", str(course.root))
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in course.dist.iterdir() if not p.name.startswith(".")}
+    assert made <= names and not names & not_made, names
+    first = course.dist / ("reader.pdf" if outputs == ["pdf"] else "deck.pptx")
+    assert result.stdout.startswith(f"built {first}, "), result.stdout
+    if outputs == ["pptx"]:
+        shown = " ".join(slide_text(s) for s in deck_slides(course.dist / "deck.pptx"))
+        assert "A primary source" in shown and "Questions for week one" in shown, shown
+
+
+@pytest.mark.parametrize("variant, part", [("pdf/a-2b", "2"), ("pdf/a-3b", "3")])
+def test_pdf_variant_makes_an_archival_pdf(course, variant, part):
+    from pypdf import PdfReader
+
+    write_small_course(course)
+    course.manifest(yaml.safe_load((course.root / "course.yaml").read_text())
+                    | {"pdf_variant": variant})
+    result = run("build", str(course.root))
+    assert result.exit_code == 0, result.output
+    pdf = PdfReader(str(course.dist / "reader.pdf"))
+    xmp = pdf.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert re.search(rf'pdfaid:part(="|>){part}\b', xmp), xmp
+    assert re.search(r'pdfaid:conformance(="|>)B\b', xmp), xmp
+    assert "/OutputIntents" in pdf.trailer["/Root"]          # PDF/A needs a colour profile
+    assert "Questions for week one" in " ".join(pdf_pages(course.dist / "reader.pdf"))
+
+
+# --- the course's own templates, stylesheet and theme -----------------------------------------
+
+ACCENT = (0x10, 0x60, 0xC0)
+
+
+@pytest.fixture(scope="module")
+def themed(tmp_path_factory) -> Course:
+    """The small course with templates/: extra.css (a constant margin-box text),
+    theme.toml (another accent colour) and items.html.j2 (other words in the Sources)."""
+    from reader.course.theme import BUILTIN
+
+    course = Course(tmp_path_factory.mktemp("themed") / "course")
+    course.root.mkdir()
+    write_small_course(course)
+    course.write("templates/extra.css", '@page { @bottom-center { content: "Proof copy" } }\n')
+    theme = (BUILTIN / "theme.toml").read_text()
+    course.write("templates/theme.toml", theme.replace('accent = "#7A2E1F"',
+                                                       'accent = "#1060C0"'))
+    items = (BUILTIN / "items.html.j2").read_text()
+    assert "The readings in this course are taken from the following works." in items
+    course.write("templates/items.html.j2", items.replace(
+        "The readings in this course are taken from the following works.",
+        "Every work quoted in this reader."))
+    result = run("build", str(course.root))
+    assert result.exit_code == 0, result.output
+    return course
+
+
+def test_extra_css_from_the_course_is_applied(themed):
+    pages = pdf_pages(themed.dist / "reader.pdf")
+    marked = [n for n, text in enumerate(pages) if "Proof copy" in text]
+    assert len(marked) >= len(pages) - 1, (marked, len(pages))   # the cover may differ
+
+
+def test_items_template_from_the_course_replaces_the_themes(themed):
+    text = flat(" ".join(pdf_pages(themed.dist / "reader.pdf")))
+    assert "Every work quoted in this reader." in text
+    assert "taken from the following works" not in text
+
+
+def test_theme_toml_from_the_course_colours_the_reader_and_the_deck(themed):
+    import pdfplumber
+
+    expected = tuple(round(c / 255, 2) for c in ACCENT)
+    with pdfplumber.open(str(themed.dist / "reader.pdf")) as pdf:
+        contents = next(p for p in pdf.pages if (p.extract_text() or "").startswith("Contents"))
+        heading = [c for c in contents.chars if c["text"] in "Contents"][:8]
+        colours = {tuple(round(v, 2) for v in c["non_stroking_color"]) for c in heading}
+    assert colours == {expected}, colours
+    title = deck_slides(themed.dist / "deck.pptx")[0].shapes.title
+    runs = [r for p in title.text_frame.paragraphs for r in p.runs if r.text.strip()]
+    assert runs and {str(r.font.color.rgb) for r in runs} == {"1060C0"}
+
+
+def test_changing_the_courses_css_lays_the_reader_out_again(course):
+    write_small_course(course)
+    course.write("templates/extra.css", '@page { @bottom-center { content: "First proof" } }\n')
+    assert run("build", str(course.root)).exit_code == 0
+    before = (course.dist / "reader.pdf").read_bytes()
+    course.write("templates/extra.css", '@page { @bottom-center { content: "Second proof" } }'
+                                        '\nh1 { letter-spacing: 0.2em }\n')
+    result = run("build", str(course.root), "-v")
+    assert result.exit_code == 0, result.output
+    assert "up to date" not in result.output
+    assert re.search(r"chunks: [1-9]\d* laid out, 0 reused", result.output), result.output
+    text = " ".join(pdf_pages(course.dist / "reader.pdf"))
+    assert "Second proof" in text and "First proof" not in text
+    assert (course.dist / "reader.pdf").read_bytes() != before
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+def test_verbose_says_what_was_laid_out_and_what_reused(course):
+    write_small_course(course)
+    assert run("build", str(course.root)).exit_code == 0
+    course.write("s/end.md", essay("Conclusion", "It ends here, and later."))
+    result = run("build", str(course.root), "-v")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"built {course.dist / 'reader.pdf'}, "), lines
+    assert lines[0].endswith(" (10 pages, 12 slides)"), lines
+    assert re.fullmatch(r"  timings: (\w[\w ]* \d+\.\d\ds, )*\w[\w ]* \d+\.\d\ds", lines[1]), lines
+    assert "  chunks: 1 laid out, 7 reused, 0 discarded from the cache" in lines, lines
+    assert "  slides: 1 items' slides made, 4 reused, 0 discarded from the cache" in lines, lines
+
+
+def test_quiet_prints_only_problems(course):
+    write_small_course(course)
+    quiet = run("build", str(course.root), "-q")
+    assert quiet.exit_code == 0 and (quiet.stdout, quiet.stderr) == ("", ""), quiet.output
+    assert (course.dist / "reader.pdf").exists()
+    assert run("build", str(course.root), "-q").output == ""      # up to date: silent too
+    course.write("s/end.md", essay("Conclusion", "It ends.\n\n![](small.png)"))
+    course.write("s/small.png", png((200, 200, 200), (40, 30)))
+    warned = run("build", str(course.root), "-q")
+    assert warned.exit_code == 0 and warned.stdout == "", warned.output
+    assert warned.stderr and all(line.startswith("warning: s/end.md") for line in
+                                 warned.stderr.splitlines()), warned.stderr
+    course.write("s/end.md", "no front matter\n")
+    failed = run("build", str(course.root), "-q")
+    assert failed.exit_code == 1 and failed.stdout == ""
+    assert "error: s/end.md" in failed.stderr
+
+
+def test_new_refuses_a_folder_that_is_not_empty(tmp_path):
+    target = tmp_path / "mine"
+    target.mkdir()
+    (target / "notes.md").write_text("my notes\n")
+    before = snapshot(target)
+    result = run("new", str(target))
+    assert result.exit_code == 1, result.output
+    assert "the folder is not empty; choose a new folder" in result.stderr
+    assert "Traceback" not in result.output
+    assert snapshot(target) == before
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run("new", str(empty)).exit_code == 0 and (empty / "course.yaml").exists()
+
+
+def test_permissions_before_any_build_lists_the_readings_without_pages(course):
+    write_small_course(course)
+    result = run("permissions", str(course.root))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "Reading 1: A primary source"
+    assert "reader pages: run 'reader build' first" in result.stdout
+    assert "basis: public domain" in result.stdout
+    assert not course.dist.exists()
+    assert run("build", str(course.root)).exit_code == 0
+    after = run("permissions", str(course.root)).stdout
+    assert "run 'reader build' first" not in after and re.search(r"reader pp?\. \d", after)

@@ -299,3 +299,56 @@ def test_a_tenth_of_a_work_and_one_chapter():
     assert _guideline(one, _excerpt(2, "B", "W", chapter="one")) == []
     assert _guideline(one, _excerpt(2, "B", "W", chapter="Two")) == [
         "2 chapters of W (Reading 1, Reading 2); the guideline allows one"]
+
+
+# --- printed page numbers of originals, roman numerals, dates --------------------------------
+
+@pytest.mark.parametrize("labels, expected", [
+    (["41", "42", "44"], "41-42, 44"), (["675", "676"], "675-676"), (["7"], "7"),
+    (["xii", "xiii", "xiv", "1", "2"], "xii-xiv, 1-2"), (["9", "8"], "9, 8"),
+    (["iv", "v", "7"], "iv-v, 7"), ([], "")])
+def test_the_pages_of_an_original_are_cited_as_ranges(labels, expected):
+    from reader.course.documents import compact_pages
+
+    assert compact_pages(labels) == expected
+
+
+def test_roman_numerals_read_back_and_malformed_ones_are_not_numbers():
+    from reader.course.numerals import roman_value
+
+    assert all(roman_value(roman(n)) == n == roman_value(roman(n).lower()) for n in range(1, 400))
+    for bad in ("IIII", "VX", "IC", "xIv", "", "ii i", "LL"):
+        assert roman_value(bad) is None, bad
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("auto", "auto"), ("none", "none"), (12, (12.0,) * 4), ("12mm", (12.0,) * 4),
+    ({"top": 20, "bottom": "15 mm"}, (20.0, 0.0, 15.0, 0.0))])
+def test_crop_is_auto_none_or_millimetres_per_side(value, expected):
+    from reader.course.documents import CROP_SIDES, crop
+
+    assert CROP_SIDES == ("top", "right", "bottom", "left")
+    assert crop(value) == expected
+
+
+@pytest.mark.parametrize("value", [101, -1, "12cm", True, {"middle": 3}, {"top": "x"}])
+def test_a_crop_that_is_not_millimetres_is_refused(value):
+    from reader.core.yamlsource import Invalid
+    from reader.course.documents import crop
+
+    with pytest.raises(Invalid):
+        crop(value)
+
+
+def test_dates_come_from_source_date_epoch_and_zips_never_predate_1980(monkeypatch):
+    from reader.core.dates import document_date, pdf_date, zip_date
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert document_date() is None and zip_date() == (1980, 1, 1, 0, 0, 0)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    assert pdf_date(document_date()) == "D:20260101000000Z"
+    assert zip_date() == (2026, 1, 1, 0, 0, 0)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "100")                 # 1970: before zips began
+    assert zip_date() == (1980, 1, 1, 0, 0, 0)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    assert document_date() is None

@@ -230,7 +230,8 @@ ACCENT = (0x10, 0x60, 0xC0)
 @pytest.fixture(scope="module")
 def themed(tmp_path_factory) -> Course:
     """The small course with templates/: extra.css (a constant margin-box text),
-    theme.toml (another accent colour) and items.html.j2 (other words in the Sources)."""
+    theme.toml (another accent colour, larger least sizes for the deck) and items.html.j2
+    (other words in the Sources); its table has more rows."""
     from reader.course.theme import BUILTIN
 
     course = Course(tmp_path_factory.mktemp("themed") / "course")
@@ -238,8 +239,14 @@ def themed(tmp_path_factory) -> Course:
     write_small_course(course)
     course.write("templates/extra.css", '@page { @bottom-center { content: "Proof copy" } }\n')
     theme = (BUILTIN / "theme.toml").read_text()
-    course.write("templates/theme.toml", theme.replace('accent = "#7A2E1F"',
-                                                       'accent = "#1060C0"'))
+    for default, own in (('accent = "#7A2E1F"', 'accent = "#1060C0"'),
+                         ("small = 14 ", "small = 16 "), ("min_body = 18 ", "min_body = 22 ")):
+        assert default in theme, default
+        theme = theme.replace(default, own)
+    course.write("templates/theme.toml", theme)
+    course.write("s/numbers.yaml", yaml.safe_dump({       # fits a slide at 18 pt, not at 22
+        "title": "Some numbers", "columns": ["Country", "Output"],
+        "rows": [[f"Country number {n}", 1000 * n] for n in range(1, 14)]}))
     items = (BUILTIN / "items.html.j2").read_text()
     assert "The readings in this course are taken from the following works." in items
     course.write("templates/items.html.j2", items.replace(
@@ -274,6 +281,31 @@ def test_theme_toml_from_the_course_colours_the_reader_and_the_deck(themed):
     title = deck_slides(themed.dist / "deck.pptx")[0].shapes.title
     runs = [r for p in title.text_frame.paragraphs for r in p.runs if r.text.strip()]
     assert runs and {str(r.font.color.rgb) for r in runs} == {"1060C0"}
+
+
+CHROME = {"Kicker", "Reader page", "Attribution", "Byline", "Caption", "Source"}
+
+
+def test_theme_toml_sets_the_least_sizes_on_the_slides(themed):
+    """deck.small: the labels (a line of chrome shrinks to it at most); deck.min_body:
+    the text and tables (a table too long at that size is split, never set smaller)."""
+    labels, chrome, body = set(), set(), set()
+    for slide in deck_slides(themed.dist / "deck.pptx"):
+        if not slide.name.startswith("item-"):
+            continue
+        for shape in slide.shapes:
+            frames = [shape.text_frame] if shape.has_text_frame else []
+            if getattr(shape, "has_table", False) and shape.has_table:
+                frames += [c.text_frame for row in shape.table.rows for c in row.cells]
+            sizes = {r.font.size.pt for f in frames for p in f.paragraphs for r in p.runs
+                     if r.text.strip() and r.font.size is not None}
+            if shape.name in ("Kicker", "Reader page"):
+                labels.update(sizes)
+            (chrome if shape.name in CHROME else body).update(sizes)
+    assert labels == {16.0}, labels
+    assert min(chrome) >= 16, sorted(chrome)
+    assert body and min(body) >= 22, sorted(body)
+    assert 22.0 in body, sorted(body)   # the long table is set at the least size, not below
 
 
 def test_changing_the_courses_css_lays_the_reader_out_again(course):

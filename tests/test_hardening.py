@@ -443,7 +443,8 @@ def test_a_template_python_pptx_cannot_read_is_a_located_error(built: Course) ->
 def test_an_svg_that_would_not_be_drawn_is_said(built: Course, svg: str, phrase: str) -> None:
     """WeasyPrint drops such an SVG without a word; reader warns (an error under --strict)."""
     built.write("s/img/figure.svg", svg)
-    built.write("s/end.md", "---\ntitle: Conclusion\n---\nIt ends.\n\n![A figure](img/figure.svg)\n")
+    built.write("s/end.md",
+                "---\ntitle: Conclusion\n---\nIt ends.\n\n![A figure](img/figure.svg)\n")
     result = run("build", str(built.root))
     assert result.exit_code == 0, result.output
     assert re.search(r"warning: s/end\.md:6.*figure\.svg", result.stderr), result.stderr

@@ -56,7 +56,7 @@ def test_interrupted_build_keeps_previous_outputs(course, sig):
                    capture_output=True)
     before = snapshot(course.dist)
     rng = random.Random(sig)
-    for attempt in range(3):
+    for _attempt in range(3):
         proc = subprocess.Popen(_reader_cmd("build", str(course.root)), env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         time.sleep(0.4 + rng.random() * 2.0)  # somewhere in import, layout or writing

@@ -51,7 +51,8 @@ def input_signature(manifest: Manifest, settings: Settings, options: str) -> str
                     continue
                 digest.update(f"{relative}|{info.st_size}|{info.st_mtime_ns}\n".encode())
     except Invalid as exc:
-        raise CourseError(Problem(Location(manifest.root, None, None), f"the course folder {exc}"))
+        raise CourseError(Problem(Location(manifest.root, None, None),
+                                  f"the course folder {exc}")) from None
     return digest.hexdigest()
 
 

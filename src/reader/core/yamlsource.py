@@ -70,7 +70,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YMap:
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, (list, dict)):
             raise yaml.constructor.ConstructorError(
-                None, None, "a key must be a plain word, not a list or mapping", key_node.start_mark)
+                None, None, "a key must be a plain word, not a list or mapping",
+                key_node.start_mark)
         if key in result and index >= merged and key not in result.merged_keys:
             loader.duplicates.append((key, key_node.start_mark))
         if index < merged:

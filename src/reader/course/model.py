@@ -494,7 +494,8 @@ PERMISSION_SCHEMA = {"text": Field(text, required=True),
                      "expires": Field(expiry)}
 EXCERPT_SCHEMA = {"title": Field(text, required=True), "author": Field(text),
                   "source": Field(lambda v: v, required=True), "headnote": Field(text),
-                  "permission": Field(lambda v: v), "pages": Field(text), "lang": Field(language_tag),
+                  "permission": Field(lambda v: v), "pages": Field(text),
+                  "lang": Field(language_tag),
                   "decorative": Field(_decorative),
                   # pages of an existing document instead of typed text (documents.py)
                   "pdf": Field(text), "images": Field(lambda v: v),
@@ -768,8 +769,8 @@ def _questions(data: Any, src: YamlSource, where: Location, problems: Problems,
             except Invalid as exc:
                 problems.add(loc, f"question {i + 1}: {exc}; write the question as text or "
                                   "as 'text:' with optional 'notes:'")
-    return Questions(title=clean["title"], questions=questions, intro=_typographic(clean.get("intro"), lang),
-                     **common)
+    return Questions(title=clean["title"], questions=questions,
+                     intro=_typographic(clean.get("intro"), lang), **common)
 
 
 _NUMBER = re.compile(r"^[-−]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
@@ -822,8 +823,8 @@ def _table(data: Any, src: YamlSource, where: Location, problems: Problems, comm
         return None
     if len(problems.items) > count_before or columns is None:
         return None
-    table = Table(title=clean["title"], columns=columns, rows=rows, source=_typographic(clean.get("source"), lang),
-                  data_path=data_path, **common)
+    table = Table(title=clean["title"], columns=columns, rows=rows,
+                  source=_typographic(clean.get("source"), lang), data_path=data_path, **common)
     if "chart" in data:
         table.chart = _chart(data, table, src, problems, cell)
     return table

@@ -446,8 +446,8 @@ def _outline_entries(course: Course, page_map: PageMap, toc_page: int) -> list:
         if isinstance(entry, Part):
             node = Outline(f"{entry.label}. {entry.title_text}",
                            offset + page_map.start[entry.anchor])
-            node.children = [Outline(f"{i.label}. {i.title_text}", offset + page_map.start[i.anchor])
-                             for i in entry.items]
+            node.children = [Outline(f"{i.label}. {i.title_text}",
+                                     offset + page_map.start[i.anchor]) for i in entry.items]
             entries.append(node)
         else:
             entries.append(Outline(f"{entry.label}. {entry.title_text}",

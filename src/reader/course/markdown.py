@@ -58,14 +58,6 @@ class Section:
     heading: str
     paragraphs: list[str]
 
-    @property
-    def first_sentence(self) -> str:
-        for para in self.paragraphs:
-            sentences = split_sentences(para)
-            if sentences:
-                return sentences[0]
-        return ""
-
 
 @dataclass
 class Document:

@@ -47,7 +47,7 @@ def _parser(lang: str, images: bool = True) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"typographer": True, "html": False, "quotes": quotes})
     md.enable(["table", "replacements", "smartquotes", "strikethrough"])
     md.use(footnote_plugin).use(front_matter_plugin)
-    md.validateLink = lambda url: True  # we check every URL ourselves (see _check_links)
+    md.validateLink = lambda url: True  # we check every URL ourselves (see _strip_unsafe_links)
     if not images:
         md.disable("image")
     return md
@@ -101,7 +101,7 @@ def parse_markdown_file(path: Path, root: Path, text: str, lang: str = "en",
     problems = Problems()
     warnings: list[Problem] = []
     images = _check_images(tokens, path, root, problems, warnings, text.splitlines())
-    _check_links(tokens, path, root, problems)
+    _strip_unsafe_links(tokens)
     problems.raise_if_any()
     notes = _footnote_bodies(md, tokens, env)
     body = [t for t in _without_footnote_block(tokens)]
@@ -263,8 +263,9 @@ MAX_IMAGE_PIXELS = 60_000_000
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.I)
 
 
-def _check_links(tokens: list[Token], path: Path, root: Path, problems: Problems) -> None:
-    """Links are printed, not fetched; still, only web, mail and in-page links are kept."""
+def _strip_unsafe_links(tokens: list[Token]) -> None:
+    """Links are printed, not fetched; still, only web, mail and in-page links stay links
+    (a file: or data: link would reach outside the course in a reader's PDF viewer)."""
     for child, _ in _walk_inline(tokens):
         _clean_link(child)
 

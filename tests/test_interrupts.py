@@ -87,13 +87,17 @@ def test_an_interrupt_at_any_moment_leaves_a_whole_build(states, moment: float,
     """50 interrupts that really land while reader runs (a run that ended first does not
     count: hypothesis draws another moment)."""
     root, old, new = states
-    delay = 0.3 + moment * max(_DURATION[0] - 0.3, 0.5)   # reader is surely running
+    delay = moment * _DURATION[0]
     marker = f"READER_INTERRUPT_TEST={uuid.uuid4().hex}"
     env = {**os.environ, marker.split("=")[0]: marker.split("=")[1]}
     shutil.rmtree(root / ".reader-cache", ignore_errors=True)   # every run does real work
     proc = subprocess.Popen([sys.executable, "-m", "reader.cli", "build", str(root),
                              "--force"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60     # reader is running once it opens its cache
+    while not (root / ".reader-cache").exists() and proc.poll() is None and \
+            time.monotonic() < deadline:
+        time.sleep(0.005)
     time.sleep(delay)
     if proc.poll() is not None:            # finished before the signal: not an interrupt
         assert proc.returncode == 0

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Union
 
+from ..core.store import Store
 from ..course.blocks import Figure, Heading, Image, Span, plain
 from ..course.markdown import inline_spans
 from ..course.model import Course, Essay, Excerpt, Item, Part, Questions, Table
@@ -195,9 +196,12 @@ class Segment:
 class Planner:
     """Plans the slides of one course with one theme on one slide geometry."""
 
-    def __init__(self, course: Course, theme: Theme, geometry: Geometry = Geometry()):
+    def __init__(self, course: Course, theme: Theme, geometry: Geometry = Geometry(),
+                 store: Store | None = None):
         self.course = course
         self.geometry = geometry
+        # pictures of original pages are files the writer reads: a folder even uncached
+        self.store = store or Store(course.root / ".reader-cache")
         tokens = theme.tokens
         self.sizes = tokens["deck"]
         self.small = float(self.sizes["small"])
@@ -700,14 +704,13 @@ def _original_pages(p: Planner, excerpt: Excerpt) -> list[tuple["Prepared", Path
     before the deck was started), each with a picture file of it for the first slide."""
     import hashlib
 
-    from ..core.store import Store
     from ..core.tasks import InProcess
     from ..scans.pages import picture, prepare
 
-    folder = p.course.root / ".reader-cache"
+    folder = p.store.folder or p.course.root / ".reader-cache"
     if p.originals is None:
-        p.originals = prepare(p.course, InProcess(), folder)
-    shelf = Store(folder).shelf("pictures", ".png")
+        p.originals = prepare(p.course, InProcess(), p.store)
+    shelf = p.store.shelf("pictures", ".png")
     found = []
     for n, page in enumerate(p.originals.of(excerpt)):
         key = hashlib.sha256(f"{page.key}|deck|{ORIGINAL_DPI}".encode()).hexdigest()

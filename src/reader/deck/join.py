@@ -290,9 +290,9 @@ def join(base: Base, groups: list[Group]) -> bytes:
     pres = next(r.target for r in _read_rels(files, "/") if r.type.endswith("/officeDocument"))
     namer = Namer({"/" + m for m in files})
     media: dict[str, str] = {}      # sha256 -> part name: one copy of a repeated picture
-    for part in base.parts:
-        if part.startswith("/ppt/media/"):
-            media.setdefault(hashlib.sha256(files[part.lstrip("/")]).hexdigest(), part)
+    for name in base.parts:
+        if name.startswith("/ppt/media/"):
+            media.setdefault(hashlib.sha256(files[name.lstrip("/")]).hexdigest(), name)
     added: list[tuple[str, str]] = []
     slide_names: list[str] = []
     for group in groups:

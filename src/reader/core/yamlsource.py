@@ -324,16 +324,6 @@ def list_of(item: Check) -> Check:
     return check
 
 
-def positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise Invalid(f"expected a whole number of 1 or more, found {describe(value)}")
-    return value
-
-
-def anything(value: Any) -> Any:
-    return value
-
-
 @dataclass(frozen=True)
 class Field:
     check: Check = text
@@ -382,5 +372,5 @@ def check_mapping(
 
 __all__ = [
     "YMap", "YList", "YamlSource", "Field", "Invalid", "check_mapping", "text", "choice",
-    "list_of", "positive_int", "anything", "describe",
+    "list_of", "describe",
 ]

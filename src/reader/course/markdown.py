@@ -40,10 +40,10 @@ _QUOTES = {"de": "„“‚‘", "fr": "«»‹›", "ru": "«»„“", "pl": "
 
 
 class _Parser(MarkdownIt):
-    """markdown-it with its link check off: course links are checked by _check_links."""
+    """markdown-it with its link check off: links are checked by _strip_unsafe_links."""
 
     def validateLink(self, url: str) -> bool:
-        return True  # we check every URL ourselves (see _check_links)
+        return True
 
 
 @lru_cache(maxsize=16)
@@ -64,14 +64,6 @@ def _parser(lang: str, images: bool = True) -> MarkdownIt:
 class Section:
     heading: str
     paragraphs: list[str]
-
-    @property
-    def first_sentence(self) -> str:
-        for para in self.paragraphs:
-            sentences = split_sentences(para)
-            if sentences:
-                return sentences[0]
-        return ""
 
 
 @dataclass
@@ -116,7 +108,7 @@ def parse_markdown_file(path: Path, root: Path, text: str, lang: str = "en",
     problems = Problems()
     warnings: list[Problem] = []
     images = _check_images(tokens, path, root, problems, warnings, text.splitlines())
-    _check_links(tokens, path, root, problems)
+    _strip_unsafe_links(tokens)
     problems.raise_if_any()
     notes = _footnote_bodies(md, tokens, env)
     body = [t for t in _without_footnote_block(tokens)]
@@ -278,8 +270,9 @@ MAX_IMAGE_PIXELS = 60_000_000
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.I)
 
 
-def _check_links(tokens: list[Token], path: Path, root: Path, problems: Problems) -> None:
-    """Links are printed, not fetched; still, only web, mail and in-page links are kept."""
+def _strip_unsafe_links(tokens: list[Token]) -> None:
+    """Links are printed, not fetched; still, only web, mail and in-page links stay links
+    (a file: or data: link would reach outside the course in a reader's PDF viewer)."""
     for child, _ in _walk_inline(tokens):
         _clean_link(child)
 

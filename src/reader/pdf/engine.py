@@ -138,8 +138,8 @@ _SUBSETTER_NAMES = ("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib",
 def harfbuzz_subsetter_available() -> bool:
     """Whether WeasyPrint will subset fonts with HarfBuzz, by its own test: the library
     libharfbuzz-subset loads (under one of the names WeasyPrint tries) and HarfBuzz is
-    4.1 or later. Otherwise it uses fontTools, which made a cold build of the sample
-    course 4.5 times slower (19 s against 4.3 s)."""
+    4.1 or later. Otherwise it uses fontTools, several times slower (bench/RESULTS.md),
+    which the build says once."""
     import ctypes
 
     for name in _SUBSETTER_NAMES:

@@ -624,7 +624,7 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
                               f"the front matter of this {ref.kind}", where=doc.front_location)
         if front is None or "title" not in front:
             return None
-        prose = _prose_options(front, doc, ref, root, lang, raw, problems)
+        prose = _prose_options(front, doc, ref, root, lang, raw, problems, item_anchor(index))
         doc = prose["doc"]
         for key in ("title", "headnote"):
             _no_images(front.get(key), doc.front_src.value(doc.front, key), f"the {key}",
@@ -682,17 +682,18 @@ def _body_line(raw: str) -> int:
 
 
 def _prose_options(front: dict, doc: Document, ref: ItemRef, root: Path, lang: str, raw: str,
-                   problems: Problems) -> ProseFields:
+                   problems: Problems, anchor: str) -> ProseFields:
     """An essay's or excerpt's own language and decorative images, from its front matter.
 
     A text in another language than the course is parsed again with that language's
     quotation marks, and is marked with its language for screen readers and hyphenation.
+    ``anchor``: the item's, which its blocks' ids begin with (as in the first parse).
     """
     options: ProseFields = {"doc": doc, "lang": None, "decorative": frozenset()}
     own = front.get("lang")
     if own and own.lower() != lang.lower():
         options["lang"] = own
-        options["doc"] = doc = parse_markdown_file(ref.path, root, raw, own)
+        options["doc"] = doc = parse_markdown_file(ref.path, root, raw, own, anchor)
     marked = front.get("decorative")
     if marked is True:
         options["decorative"] = True

@@ -5,9 +5,9 @@
 One essay of just under ``--mib`` MiB (5 is reader's limit for a text file, see
 core/files.py MAX_TEXT_BYTES) of generated prose under a heading every 12 paragraphs,
 built cold. Prints the wall time, the peak memory of the build's process tree (PSS,
-sampled from /proc) and of its largest process (RSS), and the sizes of .reader-cache/, dist/ and the deck
-unzipped: the figures docs/security.md states the budget by. tests/test_budget.py holds
-a tenth of it to the same budget in CI.
+sampled from /proc) and of its largest process (RSS), and the sizes of .reader-cache/,
+dist/ and the deck unzipped: the figures docs/security.md states the budget by.
+tests/test_budget.py holds a tenth of it to the same budget in CI.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SLIDE_REL = R_NS + "/slide"
-DECK_FORMAT = "slides-v3"   # bump when what a group records changes
+DECK_FORMAT = "slides-v4"   # bump when what a group records changes
 LOCAL = "/@group"           # prefix of a group's own part names: never a base part's name
 BATCH = 25                  # items per python-pptx Presentation: bounds the deck's memory
 
@@ -290,9 +290,9 @@ def join(base: Base, groups: list[Group]) -> bytes:
     pres = next(r.target for r in _read_rels(files, "/") if r.type.endswith("/officeDocument"))
     namer = Namer({"/" + m for m in files})
     media: dict[str, str] = {}      # sha256 -> part name: one copy of a repeated picture
-    for part in base.parts:
-        if part.startswith("/ppt/media/"):
-            media.setdefault(hashlib.sha256(files[part.lstrip("/")]).hexdigest(), part)
+    for name in base.parts:
+        if name.startswith("/ppt/media/"):
+            media.setdefault(hashlib.sha256(files[name.lstrip("/")]).hexdigest(), name)
     added: list[tuple[str, str]] = []
     slide_names: list[str] = []
     for group in groups:

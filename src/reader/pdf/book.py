@@ -205,6 +205,12 @@ def _base_fingerprint(course: Course, theme: Theme) -> str:
         f"{pdf_options(course)}".encode()).hexdigest()
 
 
+def _margins(values: list) -> tuple[float, float, float, float]:
+    """Top, right, bottom and left margins, as a cached geometry lists them."""
+    top, right, bottom, left = map(float, values)
+    return top, right, bottom, left
+
+
 def _cached_geometry(layout, builder: HtmlBuilder, store: Store,  # noqa: ANN001
                      base: str) -> tuple["Geometry", Furniture]:
     """The page geometry and the margin boxes (furniture.py), probed once per theme and
@@ -219,8 +225,8 @@ def _cached_geometry(layout, builder: HtmlBuilder, store: Store,  # noqa: ANN001
     hit = cache.get(key)
     if hit is not None:
         g = hit[1]["geometry"]
-        return (Geometry(float(g[0]), float(g[1]), tuple(map(float, g[2])),
-                         tuple(map(float, g[3])), tuple(map(float, g[4])) if g[4] else None),
+        return (Geometry(float(g[0]), float(g[1]), _margins(g[2]), _margins(g[3]),
+                         _margins(g[4]) if g[4] else None),
                 Furniture.from_json(hit[1]["furniture"]))
     geometry, furniture = layout.geometry(html)
     cache.put(key, b"", {"geometry": [geometry.width, geometry.height, list(geometry.right),
@@ -314,10 +320,10 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
     page_map, pieces, duplex = _place(course, chunks, keys, results, notes)
     front_pdf, front_meta = _front_matter(layout, builder, store, fingerprint, page_map)
     page_map.front_pages = front_meta["pages"]
-    fonts = store.shelf("fonts", ".ttf")
+    font_shelf = store.shelf("fonts", ".ttf")
     strings = _strings(layout, builder, store, base)
     return _assemble(course, theme, front_pdf, front_meta, pieces, geometry, furniture, strings,
-                     duplex, page_map, fonts), page_map, cache.stats
+                     duplex, page_map, font_shelf), page_map, cache.stats
 
 
 def _inserted(chunk: Chunk, originals: Originals) -> str:

@@ -6,15 +6,26 @@ import functools
 import logging
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 from urllib.parse import unquote, urlparse
 
 from ..core.files import inside
-from ..course.model import Course
+from ..course.manifest import Settings
 from ..course.theme import Theme
 from ..errors import CourseError, Location, Problem
 from . import typeset
 from .positions import page_breaks
+
+
+class Variant(Protocol):
+    """What WeasyPrint's setup reads of a course variant: its folder and its settings. A
+    Course has them, and so has the plain, picklable EngineSpec a worker is given."""
+
+    @property
+    def root(self) -> Path: ...
+
+    @property
+    def settings(self) -> Settings: ...
 
 
 def make_fetcher(allowed: list[Path], root: Path):
@@ -52,7 +63,7 @@ def make_fetcher(allowed: list[Path], root: Path):
 class Renderer:
     """Lays out HTML with WeasyPrint using one stylesheet parse and one font config."""
 
-    def __init__(self, course: Course, theme: Theme):
+    def __init__(self, course: Variant, theme: Theme):
         weasyprint = import_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
 
@@ -104,7 +115,7 @@ class Renderer:
         return font_records(pdf_data, self.fetcher.loaded)
 
 
-def pdf_options(course: Course) -> dict[str, Any]:
+def pdf_options(course: Variant) -> dict[str, Any]:
     variant = course.settings.pdf_variant
     opts: dict[str, Any] = {"dpi": 300, "jpeg_quality": 90}
     if variant:

@@ -227,7 +227,8 @@ def runs(pdf_data: bytes, positions: dict[int, tuple[int, float, float, float]]
         piece: list[tuple[list[Any], Any]] | None = None
         target: int | None = None
 
-        for operands, op in pikepdf.parse_content_stream(page):
+        for instruction in pikepdf.parse_content_stream(page):
+            operands, op = instruction.operands, instruction.operator
             name = str(op)
             if name == "q":
                 stack.append(dict(state))

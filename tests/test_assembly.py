@@ -63,8 +63,8 @@ def _folios(pages: list[str]) -> list[str]:
     """The page number printed on each body page (first or last line of its text)."""
     out = []
     for text in pages:
-        lines = [l.strip() for l in text.strip().splitlines() if l.strip()]
-        numbers = [l for l in (lines[:1] + lines[-1:]) if re.fullmatch(r"\d+|[ivx]+", l)]
+        lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+        numbers = [ln for ln in (lines[:1] + lines[-1:]) if re.fullmatch(r"\d+|[ivx]+", ln)]
         out.append(numbers[-1] if numbers else "")
     return out
 

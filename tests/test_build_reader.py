@@ -49,7 +49,7 @@ def test_outline_has_parts_then_items(built_small_course):
     part = titles.index((1, "Part I. First part"))
     assert titles[part + 1] == (2, "Essay 1. Introduction to the topic")
     pages = pdf_pages(built_small_course.dist / "reader.pdf")
-    for level, title, index in outline:
+    for _level, title, index in outline:
         label, _, name = title.partition(". ")
         assert _normal(name or label).split(":")[0][:20] in _normal(pages[index])
 

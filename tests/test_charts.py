@@ -290,7 +290,9 @@ def test_thinning_steps_are_round_and_end_with_first_and_last() -> None:
 def test_labelled_keeps_first_and_last_and_gives_way_before_the_last() -> None:
     from reader.pdf.charts import labelled
 
-    always = lambda a, b: True
+    def always(a: float, b: float) -> bool:
+        return True
+
     assert labelled(12, 5, always) == [0, 5, 10, 11]
     # 11 touches 10 (one slot apart) but not 5: the regular label at 10 gives way.
     assert labelled(12, 5, lambda a, b: b - a >= 2) == [0, 5, 11]

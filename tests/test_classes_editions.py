@@ -123,7 +123,8 @@ def test_chart_is_vector_in_pdf_and_native_in_deck(course):
 def test_permissions_report_rows_and_warnings(course):
     long_text = " ".join(f"Word{n}" for n in range(1200))
     course.write("s/long.md", excerpt("Long one", long_text, author="Same Author",
-                                      source_title="Book One", permission="Quoted under fair dealing"))
+                                      source_title="Book One",
+                                      permission="Quoted under fair dealing"))
     course.write("s/two.md", excerpt("Second", "Two short words.", author="Same Author",
                                      source_title="Book Two", pages="5"))
     course.write("s/three.md", excerpt("Third", "Three short words here.", author="Same Author",

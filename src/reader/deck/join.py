@@ -26,12 +26,12 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 from lxml import etree
 
 
+from ..core.store import Store
 from ..course.model import Course, Item, Part
 
 RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -39,7 +39,7 @@ TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SLIDE_REL = R_NS + "/slide"
-DECK_FORMAT = "slides-v3"   # bump when what a group records changes
+DECK_FORMAT = "slides-v4"   # bump when what a group records changes
 LOCAL = "/@group"           # prefix of a group's own part names: never a base part's name
 BATCH = 25                  # items per python-pptx Presentation: bounds the deck's memory
 
@@ -290,9 +290,9 @@ def join(base: Base, groups: list[Group]) -> bytes:
     pres = next(r.target for r in _read_rels(files, "/") if r.type.endswith("/officeDocument"))
     namer = Namer({"/" + m for m in files})
     media: dict[str, str] = {}      # sha256 -> part name: one copy of a repeated picture
-    for part in base.parts:
-        if part.startswith("/ppt/media/"):
-            media.setdefault(hashlib.sha256(files[part.lstrip("/")]).hexdigest(), part)
+    for name in base.parts:
+        if name.startswith("/ppt/media/"):
+            media.setdefault(hashlib.sha256(files[name.lstrip("/")]).hexdigest(), name)
     added: list[tuple[str, str]] = []
     slide_names: list[str] = []
     for group in groups:
@@ -450,19 +450,19 @@ def segment_names(course: Course) -> list[str]:
     return names
 
 
-def render_deck(course: Course, theme, cache_folder: Path | None  # noqa: ANN001
+def render_deck(course: Course, theme, store: Store | None = None  # noqa: ANN001
                 ) -> tuple[bytes, int, DeckStats]:
     """The deck as a package (stored zip), its slide count, and what was reused.
 
     Its "Reader p. N" lines are tokens (build.finish_deck fills them in): cached
     slides must not carry one build's page numbers into the next.
     """
-    from ..core.store import ChunkCache
     from .plan import Planner
     from .slides import DeckWriter, set_core_properties
 
     stats = DeckStats()
-    cache = ChunkCache(cache_folder, "slides", suffix=".zip")
+    store = store or Store(None)
+    cache = store.shelf("slides", ".zip")
     keys = segment_keys(course, deck_fingerprint(course, theme))
     items = {item.anchor for item in course.items}
     groups: dict[str, Group] = {}
@@ -485,7 +485,8 @@ def render_deck(course: Course, theme, cache_folder: Path | None  # noqa: ANN001
     planner = None
     for start in range(0, len(todo), BATCH):   # todo always holds the title slide
         writer = DeckWriter(course, theme)
-        planner = planner or Planner(course, theme, writer.geometry)
+        planner = planner or Planner(course, theme, writer.geometry,
+                                     store if store.folder is not None else None)
         buffer = io.BytesIO()
         prs, segments = writer.write(planner.segments(only=set(todo[start:start + BATCH])))
         set_core_properties(prs, course)

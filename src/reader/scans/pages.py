@@ -78,11 +78,11 @@ def jobs(excerpt: Excerpt) -> list[PageJob]:
                     original.lang, original.password) for page in original.pages]
 
 
-def prepare(course: Course, runner: Runner | None = None, folder: Path | None = None,
+def prepare(course: Course, runner: Runner | None = None, store: Store | None = None,
             progress: Callable[[int, int, str], None] | None = None) -> Originals:
     """Every original page of the course, prepared (see the module docstring)."""
     result = Originals()
-    shelf = Store(folder).shelf(SHELF, ".pdf")
+    shelf = (store or Store(None)).shelf(SHELF, ".pdf")
     wanted: dict[str, list[tuple[str, str]]] = {}       # item name -> [(key, printed)]
     todo: dict[str, PageJob] = {}
     found: dict[str, tuple[bytes, Record]] = {}

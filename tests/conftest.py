@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The fast tier is opt-in: a test is `slow` unless it (or its module, with
     `pytestmark = pytest.mark.unit`) is marked `unit`, so `pytest -m "not slow"` runs only
-    tests that build nothing and start no process, in seconds."""
+    tests that build and render nothing, in seconds."""
     for item in items:
         if item.get_closest_marker("unit") is None:
             item.add_marker(pytest.mark.slow)

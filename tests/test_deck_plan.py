@@ -367,6 +367,21 @@ def test_lone_short_sections_share_a_slide(tmp_path):
     assert any(title(s).startswith("Gamma") for s in slides)
 
 
+def test_every_kind_of_block_and_item_has_its_own_function():
+    """The tables of planners are whole: a new kind of block or item without a function
+    would otherwise fail only when a course first used it."""
+    import typing
+
+    from reader.course import blocks, model
+    from reader.deck.content import BLOCKS
+    from reader.deck.plan import KINDS
+
+    assert set(BLOCKS) == set(typing.get_args(blocks.Block))
+    items = {cls for cls in vars(model).values() if isinstance(cls, type)
+             and issubclass(cls, model.Item) and not cls.__subclasses__()}   # the kinds
+    assert items and set(KINDS) == items
+
+
 def test_a_lead_sharing_a_slide_does_not_repeat_the_slides_title(tmp_path):
     """Text before the first heading shares the slide titled with the essay: no subheading
     repeats that title in the body or the notes."""

@@ -184,16 +184,16 @@ def test_an_edit_without_new_glyphs_reuses_the_cut_fonts(course):
     from reader.build.pipeline import build
 
     _hungry_course(course)
-    build(course.root, force=True)
+    build(course.root)
     cuts = course.root / ".reader-cache" / "fonts"
     before = set(cuts.iterdir())
     path = course.root / "s/e3.md"
     path.write_text(path.read_text(encoding="utf-8").replace("Ordinary words", "Words ordinary",
                                                              1), encoding="utf-8")
-    build(course.root, force=True)
+    build(course.root)
     assert set(cuts.iterdir()) == before
     path.write_text(path.read_text(encoding="utf-8") + "\nA new letter: ŧ.\n", encoding="utf-8")
-    build(course.root, force=True)
+    build(course.root)
     assert set(cuts.iterdir()) > before
 
 

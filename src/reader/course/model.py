@@ -507,7 +507,7 @@ QUESTIONS_SCHEMA = {"title": Field(text, required=True),
 QUESTION_SCHEMA = {"text": Field(text, required=True), "notes": Field(text)}
 TABLE_SCHEMA = {"title": Field(text, required=True), "source": Field(text),
                 "data": Field(text), "columns": Field(lambda v: v), "rows": Field(lambda v: v),
-                "chart": Field(lambda v: v), "caption": Field(text)}
+                "chart": Field(lambda v: v)}
 CHART_SCHEMA = {"type": Field(choice("bar", "line"), required=True),
                 "x": Field(text, required=True), "y": Field(lambda v: v, required=True),
                 "title": Field(text), "alt": Field(text)}

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Union
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 from ..core.store import Store
 from ..course.blocks import Figure, Heading, Image, Span, plain
@@ -890,14 +890,10 @@ def source_lines(course: Course) -> list[str]:
     return lines
 
 
+# Each kind of item has its own planner (Any: each takes its own kind, which KINDS pairs).
+KINDS: dict[type[Item], Callable[[Planner, Any], list[Slide]]] = {
+    Essay: plan_essay, Excerpt: plan_excerpt, Questions: plan_questions, Table: plan_table}
+
+
 def plan_item(p: Planner, item: Item) -> list[Slide]:
-    """Each kind of item has its own function."""
-    if isinstance(item, Essay):
-        return plan_essay(p, item)
-    if isinstance(item, Excerpt):
-        return plan_excerpt(p, item)
-    if isinstance(item, Questions):
-        return plan_questions(p, item)
-    if isinstance(item, Table):
-        return plan_table(p, item)
-    raise TypeError(f"no slide plan for a {type(item).__name__}")
+    return KINDS[type(item)](p, item)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from conftest import essay, pdf_outline, pdf_pages, run
 
 
@@ -168,10 +170,17 @@ def test_check_does_not_render(small_course):
     assert not small_course.dist.exists()
 
 
+@pytest.mark.unit
 def test_version_and_help():
-    assert run("--version").exit_code == 0
+    from reader import __version__
+
+    version = run("--version")
+    assert (version.exit_code, version.output) == (0, f"reader, version {__version__}\n")
     result = run("--help")
-    assert result.exit_code == 0 and "build" in result.output
+    assert result.exit_code == 0
+    commands = result.output.split("Commands:")[1].split()
+    for command in ("build", "check", "new", "permissions", "watch"):
+        assert command in commands, result.output
 
 
 def test_sample_course_builds():

@@ -546,6 +546,7 @@ def overlap(p: list, q: list) -> bool:
     return True
 
 
+@pytest.mark.unit
 def test_the_overlap_check_sees_labels_run_together():
     """The check below, on drawn characters: two labels drawn over each other are caught,
     the letters of one label are not (they touch)."""

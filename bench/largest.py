@@ -13,7 +13,6 @@ tests/test_budget.py holds a tenth of it to the same budget in CI.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import subprocess
@@ -21,6 +20,9 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import descendants, memory_of  # noqa: E402  (the main benchmark's /proc readers)
 
 WORDS = ("peasant grain harvest village quota official party state market price famine "
          "tractor cooperative collective district procurement report committee decree").split()
@@ -52,40 +54,6 @@ def size_mib(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 
-def tree(root: int) -> list[int]:
-    """``root`` and every process below it (the build's fork server and workers)."""
-    kids: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat") as f:
-                    kids.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(
-                        int(name))
-            except (OSError, ValueError, IndexError):
-                continue
-    found, stack = [root], [root]
-    while stack:
-        for child in kids.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
-def memory(pid: int) -> tuple[int, int]:
-    """(PSS, RSS) of one process in bytes (/proc/PID/smaps_rollup)."""
-    pss = rss = 0
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    pss = int(line.split()[1]) * 1024
-                elif line.startswith("Rss:"):
-                    rss = int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return pss, rss
-
-
 def measure(root: Path) -> dict[str, float]:
     """Build ``root`` cold in a child process, sampling its process tree's memory."""
     started = time.monotonic()
@@ -93,7 +61,7 @@ def measure(root: Path) -> dict[str, float]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     tree_pss = largest_rss = 0
     while proc.poll() is None:
-        sizes = [memory(pid) for pid in tree(proc.pid)]
+        sizes = [memory_of(pid) for pid in [proc.pid, *descendants(proc.pid)]]
         tree_pss = max(tree_pss, sum(p for p, _ in sizes))
         largest_rss = max([largest_rss, *(r for _, r in sizes)])
         time.sleep(0.25)

@@ -382,6 +382,22 @@ def test_every_kind_of_block_and_item_has_its_own_function():
     assert items and set(KINDS) == items
 
 
+def test_the_joins_package_names_are_python_pptxs():
+    from pptx.opc.constants import CONTENT_TYPE, NAMESPACE, RELATIONSHIP_TYPE
+    from pptx.opc.packuri import PackURI
+    from pptx.oxml.ns import namespaces
+
+    from reader.deck import join
+
+    assert (join.RELS_NS, join.TYPES_NS, join.R_NS) == (
+        NAMESPACE.OPC_RELATIONSHIPS, NAMESPACE.OPC_CONTENT_TYPES, NAMESPACE.OFC_RELATIONSHIPS)
+    assert join.P_NS == namespaces("p")["p"]
+    assert join.SLIDE_REL == RELATIONSHIP_TYPE.SLIDE
+    assert join.RELS_TYPE == CONTENT_TYPE.OPC_RELATIONSHIPS
+    for part in ("/ppt/slides/slide1.xml", "/ppt/presentation.xml", "/[Content_Types].xml"):
+        assert join._rels_name(part) == PackURI(part).rels_uri.lstrip("/")
+
+
 def test_a_lead_sharing_a_slide_does_not_repeat_the_slides_title(tmp_path):
     """Text before the first heading shares the slide titled with the essay: no subheading
     repeats that title in the body or the notes."""

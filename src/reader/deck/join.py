@@ -34,6 +34,10 @@ from lxml import etree
 from ..core.store import Store
 from ..course.model import Course, Item, Part
 
+# The package's names, as the OPC standard spells them. Not imported from python-pptx's
+# constants: importing pptx costs about 1 s, and this module runs in the build's own
+# process, where python-pptx is otherwise never loaded (tests/test_deck_plan.py checks
+# that the two agree).
 RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.store import Store
-from ..core.tasks import InProcess, Runner
+from ..core.tasks import InProcess, Runner, completed
 from ..course.model import Course, Excerpt
 from ..errors import Location, Problem
 from .prepare import PageJob, Record, file_digest, job_key, task_prepare
@@ -120,23 +120,15 @@ def _run(runner: Runner, todo: dict[str, PageJob],
          ) -> Iterator[tuple[str, tuple[bytes, dict]]]:
     """Each page's preparation as it finishes (so every page done is cached at once, even
     if the build is stopped later); the first failure stops the rest."""
-    from concurrent.futures import FIRST_COMPLETED, wait
-
     futures = {runner.submit(task_prepare, job, priority=PREPARE_SOON): key
                for key, job in todo.items()}
-    pending = set(futures)
-    done_count = 0
-    while pending:
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for future in done:
-            if future.exception() is not None:
-                for other in pending:
-                    other.cancel()
-                raise future.exception()  # type: ignore[misc]
-            yield futures[future], future.result()
-        done_count += len(done)
+
+    def said(done: int, total: int) -> None:
         if progress is not None:
-            progress(done_count, len(futures), "original pages prepared")
+            progress(done, total, "original pages prepared")
+
+    for future in completed(futures, said):
+        yield futures[future], future.result()
 
 
 def _warnings(course: Course, originals: Originals) -> list[Problem]:

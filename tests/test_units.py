@@ -248,7 +248,7 @@ def test_deck_text_wraps_at_words_into_lines_that_fit_and_no_fewer():
 
 @pytest.mark.parametrize("lang, expected", [
     ("en", "“Quoted” and ‘single’ – it’s"), ("en-GB", "“Quoted” and ‘single’ – it’s"),
-    ("de", "„Quoted“ and ‚single‘ – it’s"), ("fr", "«Quoted» and ‹single› – it’s"),
+    ("de", "„Quoted“ and ‚single‘ – it’s"), ("fr", "«\u00a0Quoted\u00a0» and “single” – it’s"),
     ("ru", "«Quoted» and „single“ – it’s")])
 def test_quotation_marks_follow_the_language(lang, expected):
     from reader.course.markdown import typographic

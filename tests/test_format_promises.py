@@ -398,3 +398,18 @@ def test_a_tables_caption_is_refused_where_it_is_written(course):
     assert "error: t.yaml:2:1: unknown key 'caption' in a table file; allowed keys: " \
            "title, source, data, columns, rows, chart" in result.stderr, result.stderr
     assert not course.dist.exists() or not (course.dist / "reader.pdf").exists()
+
+
+def test_new_into_a_fresh_git_repository_keeps_its_own_files(tmp_path):
+    """`git init && reader new .`: a folder holding only what is not the course (.git, a
+    .gitignore) is empty enough, and what it holds is kept."""
+    target = tmp_path / "repo"
+    (target / ".git").mkdir(parents=True)
+    (target / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (target / ".gitignore").write_text("mine\n")
+    result = run("new", str(target))
+    assert result.exit_code == 0, result.output
+    assert (target / "course.yaml").is_file()
+    assert (target / ".gitignore").read_text() == "mine\n"
+    assert (target / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"
+    assert run("check", str(target)).exit_code == 0

@@ -374,7 +374,7 @@ def _laid_out(data: ChartData, palette: list[str], colours: dict):
             ax = _draw(fig, data, sideways, palette, colours, measure)
         _label(ax, plan)
         fig.tight_layout()
-        _spread_values(ax, plan, fig)
+        _spread_values(ax, plan, fig, data)
         renderer = canvas.get_renderer()
         if not _touching(_category_labels(ax, plan), renderer, plan.horizontal_bars):
             return fig
@@ -417,7 +417,7 @@ def _draw(fig, data: ChartData, sideways: bool, palette: list[str], colours: dic
 
     ``sideways``: horizontal bars, the categories down the side. No category labels yet.
     """
-    from matplotlib.ticker import Formatter, MaxNLocator
+    from matplotlib.ticker import Formatter
 
     fig.clear()
     ax = fig.add_subplot()
@@ -453,7 +453,7 @@ def _draw(fig, data: ChartData, sideways: bool, palette: list[str], colours: dic
             return format_value(x, list(self.locs))
 
     values_axis.set_major_formatter(Values())
-    values_axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
+    _end_at_ticks(ax, sideways, data, "auto")
     if len(data.series) > 1:
         columns = min(len(data.series), 4)
         room = WIDTH_IN * 72 * 0.9 / columns - 30
@@ -464,6 +464,45 @@ def _draw(fig, data: ChartData, sideways: bool, palette: list[str], colours: dic
     categories = ax.yaxis if sideways else ax.xaxis
     categories.set_ticks([])
     return ax
+
+
+def value_ticks(low: float, high: float, locator: Any) -> list[float]:
+    """Round ticks from the first at or below ``low`` to the first at or above ``high``:
+    the value axis ends at a labelled value, so no bar or point runs past the last label.
+
+    ``locator`` is a matplotlib MaxNLocator (round steps: 1, 2, 2.5, 5, 10 times a power
+    of ten); its ticks are extended by whole steps if they fall short (a bounded loop:
+    they are at most one step short).
+    """
+    if low == high == 0:                      # nothing to scale by: zero to one
+        high = 1.0
+    low, high = locator.nonsingular(low, high)
+    ticks = [float(t) for t in locator.tick_values(low, high)]
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else max(abs(high - low), 1.0)
+    while ticks[0] > low + step * 1e-9:
+        ticks.insert(0, ticks[0] - step)
+    while ticks[-1] < high - step * 1e-9:
+        ticks.append(ticks[-1] + step)
+    # matplotlib may give a tick beyond each end: keep none past the first that covers.
+    first = max(i for i, t in enumerate(ticks) if t <= low + step * 1e-9)
+    last = min(i for i, t in enumerate(ticks) if t >= high - step * 1e-9)
+    return ticks[first:last + 1]
+
+
+def _end_at_ticks(ax, sideways: bool, data: ChartData, nbins: int | str) -> None:
+    """Value ticks covering the data (bars from zero), and the axis ending at them."""
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+
+    values = [v for _, series in data.series for v in series]
+    low, high = min(values), max(values)
+    if data.kind == "bar":                   # a bar is measured from zero
+        low, high = min(low, 0.0), max(high, 0.0)
+    axis = ax.xaxis if sideways else ax.yaxis
+    locator = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10])
+    locator.set_axis(axis)
+    ticks = value_ticks(low, high, locator)
+    axis.set_major_locator(FixedLocator(ticks))
+    (ax.set_xlim if sideways else ax.set_ylim)(ticks[0], ticks[-1])
 
 
 def _label(ax, plan: LabelPlan) -> None:
@@ -478,18 +517,15 @@ def _label(ax, plan: LabelPlan) -> None:
     categories.set_ticks(list(range(count)) if thinned else [], minor=True)
 
 
-def _spread_values(ax, plan: LabelPlan, fig) -> None:
+def _spread_values(ax, plan: LabelPlan, fig, data: ChartData) -> None:
     """Fewer value ticks while their labels touch (long numbers across a short axis)."""
-    from matplotlib.ticker import MaxNLocator
-
     axis = ax.xaxis if plan.horizontal_bars else ax.yaxis
     for _ in range(ATTEMPTS):
         renderer = fig.canvas.get_renderer()
         labels = [t for t in axis.get_ticklabels() if t.get_text()]
         if not _touching(labels, renderer, not plan.horizontal_bars):
             return
-        axis.set_major_locator(MaxNLocator(nbins=max(1, len(labels) // 2),
-                                           steps=[1, 2, 2.5, 5, 10]))
+        _end_at_ticks(ax, plan.horizontal_bars, data, max(1, len(labels) // 2))
         fig.tight_layout()
 
 

@@ -39,13 +39,13 @@ from ..course.theme import Theme
 
 STYLE = "charts-v2"          # part of each chart's cache key: change it when drawing changes
 
-WIDTH_IN = 6.2               # the figure; CSS scales it to the text column (6.6-6.9 in)
+WIDTH_IN = 6.2               # the figure; CSS scales it to the text column (4.5-4.7 in),
+                             # so its text is set at theme.toml's [charts] text / the scale
 HEIGHT_IN = 2.9
 MIN_HEIGHT_IN = 1.5          # horizontal bars: a few of them make a short chart
 # The text block is at least 1.34 times as tall as it is wide (letter; A4 1.49), so a
 # figure up to 1.2 times its width fits a page with its top margin to spare.
 MAX_HEIGHT_IN = 1.2 * WIDTH_IN
-FONT_PT = 9.0
 GAP_PT = 6.0                 # the least space between two labels: three word spaces
 MAX_LINES = 3                # a label wraps to at most this many lines
 SIDE_LABEL_SHARE = 0.35      # labels beside horizontal bars take at most this share
@@ -75,11 +75,12 @@ class Measure:
     """Extents of label text in points, in the chart's font, as matplotlib will draw it."""
 
     def __init__(self, width: Callable[[str], float], line_pt: float,
-                 linespacing: float = 1.2):
+                 linespacing: float = 1.2, font_pt: float | None = None):
         self._width = width
         self._cache: dict[str, float] = {}
         self.line_pt = line_pt           # height of one line, ascender to descender
         self.linespacing = linespacing
+        self.font_pt = line_pt if font_pt is None else font_pt   # the type size measured
 
     def width(self, line: str) -> float:
         if line not in self._cache:
@@ -213,7 +214,7 @@ def plan_labels(names: Sequence[str], *, bars: bool, words: bool, measure: Measu
     if min_step == 1:
         if every(names, slot, 0) and all(measure.width(n) <= across_pt for n in names):
             return LabelPlan(False, tuple(names), 1, height)
-        if slot - GAP_PT >= 3 * FONT_PT and \
+        if slot - GAP_PT >= 3 * measure.font_pt and \
                 all(wrap(n, slot - GAP_PT, MAX_LINES, measure)[1] for n in names):
             wrapped = Wrapped(names, slot - GAP_PT, MAX_LINES, measure)
             return LabelPlan(False, tuple(wrapped), 1, height)
@@ -232,7 +233,7 @@ def plan_labels(names: Sequence[str], *, bars: bool, words: bool, measure: Measu
                                      max(MIN_HEIGHT_IN, (spare_pt + count * pitch) / 72))
         return _thinned(Wrapped(names, side, 1, measure), room / count, 1, min_step, along,
                         horizontal=True, height=MAX_HEIGHT_IN)
-    limit = max(3 * FONT_PT, min(THINNED_LABEL_PT, across_pt / 2 - GAP_PT))
+    limit = max(3 * measure.font_pt, min(THINNED_LABEL_PT, across_pt / 2 - GAP_PT))
     return _thinned(Wrapped(names, limit, MAX_LINES, measure), slot, 0, min_step, along,
                     horizontal=False, height=height)
 
@@ -286,6 +287,7 @@ class ChartData:
     names: tuple[str, ...]                  # category labels, as the table prints them
     words: bool                             # categories are words, not numbers (years)
     series: tuple[tuple[str, tuple[float, ...]], ...]
+    unit: str | None = None                 # what the values count, from the table's title
 
     @classmethod
     def of(cls, table: Table) -> ChartData:
@@ -295,7 +297,19 @@ class ChartData:
         names = tuple(_cut(table.cell_text(r, x)) for r in range(len(table.rows)))
         series = tuple((y, tuple(float(row[table.columns.index(y)]) for row in table.rows))
                        for y in chart.y)
-        return cls(chart.type, names, not table.numeric_columns()[x], series)
+        return cls(chart.type, names, not table.numeric_columns()[x], series,
+                   value_unit(table.title))
+
+
+UNIT = re.compile(r"\(([^()]*[^\W\d_%][^()]*|[^()]*%[^()]*)\)\s*$")
+
+
+def value_unit(title: str) -> str | None:
+    """The unit a table's title gives its values, in parentheses at its end: 'millions'
+    from 'Livestock in the USSR, 1928 and 1933 (millions)', 'per cent', '%', '1913 = 100'.
+    Not a parenthesis of numbers only ('(1928)'): that is a date, not a unit."""
+    found = UNIT.search(" ".join(title.split()))
+    return _cut(found.group(1).strip()) if found and found.group(1).strip() else None
 
 
 def _literal(text: str) -> str:
@@ -312,8 +326,17 @@ def _cut(label: str) -> str:
 _FONTS_ADDED: set[str] = set()
 
 
-def chart_svg(table: Table, theme: Theme) -> str:
-    """An SVG drawing of ``table``'s chart whose labels do not overlap (module docstring)."""
+def text_size(theme: Theme, printed_width_pt: float | None) -> float:
+    """The chart's type size in the figure's points, so that it prints at theme.toml's
+    ``[charts] text`` once CSS scales the figure to ``printed_width_pt`` (the text block;
+    None: the figure prints at its own size)."""
+    scale = printed_width_pt / (WIDTH_IN * 72) if printed_width_pt else 1.0
+    return round(float(theme.tokens["charts"]["text"]) / scale, 3)
+
+
+def chart_svg(table: Table, theme: Theme, printed_width_pt: float | None = None) -> str:
+    """An SVG drawing of ``table``'s chart whose labels do not overlap (module docstring),
+    for printing ``printed_width_pt`` wide (see ``text_size``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -328,10 +351,12 @@ def chart_svg(table: Table, theme: Theme) -> str:
     colours = tokens["colours"]
     style = {
         "svg.fonttype": "none", "svg.hashsalt": "reader", "font.family": "sans-serif",
-        "font.sans-serif": [heading, "DejaVu Sans"], "font.size": FONT_PT,
+        "font.sans-serif": [heading, "DejaVu Sans"],
+        "font.size": text_size(theme, printed_width_pt),
         "axes.spines.top": False, "axes.spines.right": False,
         "axes.edgecolor": colours["muted"], "axes.labelcolor": colours["ink"],
         "xtick.color": colours["ink"], "ytick.color": colours["ink"],
+        "text.color": colours["ink"], "legend.labelcolor": colours["ink"],
         "axes.unicode_minus": True,
     }
     data = ChartData.of(table)
@@ -391,9 +416,12 @@ def _laid_out(data: ChartData, palette: list[str], colours: dict):
 
 
 def _measure(fig, renderer) -> Measure:
+    """Label extents at the chart's type size (the style's font.size: ``text_size``)."""
+    import matplotlib
     from matplotlib.font_manager import FontProperties
 
-    prop = FontProperties(size=FONT_PT)
+    size = float(matplotlib.rcParams["font.size"])
+    prop = FontProperties(size=size)
     to_pt = 72 / fig.dpi
 
     def width(line: str) -> float:
@@ -401,7 +429,7 @@ def _measure(fig, renderer) -> Measure:
         return w * to_pt
 
     _, h, _ = renderer.get_text_width_height_descent("lp", prop, ismath=False)
-    return Measure(width, h * to_pt)
+    return Measure(width, h * to_pt, font_pt=size)
 
 
 def _axes_room(fig, ax, renderer) -> tuple[float, float]:
@@ -454,13 +482,17 @@ def _draw(fig, data: ChartData, sideways: bool, palette: list[str], colours: dic
 
     values_axis.set_major_formatter(Values())
     _end_at_ticks(ax, sideways, data, "auto")
+    above = _unit(ax, data.unit, sideways, measure)
     if len(data.series) > 1:
+        from matplotlib.transforms import offset_copy
+
         columns = min(len(data.series), 4)
         room = WIDTH_IN * 72 * 0.9 / columns - 30
         labels = [_literal(wrap(_cut(name), room, 2, measure)[0]) for name, _ in data.series]
         handles, _ = ax.get_legend_handles_labels()
         ax.legend(handles, labels, frameon=False, ncols=columns, loc="lower center",
-                  bbox_to_anchor=(0.5, 1.02))
+                  bbox_to_anchor=(0.5, 1.0),
+                  bbox_transform=offset_copy(ax.transAxes, fig=fig, y=above, units="points"))
     categories = ax.yaxis if sideways else ax.xaxis
     categories.set_ticks([])
     return ax
@@ -503,6 +535,21 @@ def _end_at_ticks(ax, sideways: bool, data: ChartData, nbins: int | str) -> None
     ticks = value_ticks(low, high, locator)
     axis.set_major_locator(FixedLocator(ticks))
     (ax.set_xlim if sideways else ax.set_ylim)(ticks[0], ticks[-1])
+
+
+def _unit(ax, unit: str | None, sideways: bool, measure: Measure) -> float:
+    """Say what the values count, horizontally: above the value axis's top, from its
+    line, or under the values of side-bars. Returns the height taken above the axes (pt),
+    where the legend goes above it."""
+    pad = 0.5 * measure.font_pt
+    if unit is None:
+        return pad
+    if sideways:
+        ax.set_xlabel(_literal(unit))
+        return pad
+    ax.annotate(_literal(unit), xy=(0, 1), xycoords="axes fraction", xytext=(0, pad),
+                textcoords="offset points", ha="left", va="bottom")
+    return 2 * pad + measure.line_pt
 
 
 def _label(ax, plan: LabelPlan) -> None:

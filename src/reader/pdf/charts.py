@@ -297,19 +297,10 @@ class ChartData:
         names = tuple(_cut(table.cell_text(r, x)) for r in range(len(table.rows)))
         series = tuple((y, tuple(float(row[table.columns.index(y)]) for row in table.rows))
                        for y in chart.y)
+        unit = table.unit
         return cls(chart.type, names, not table.numeric_columns()[x], series,
-                   value_unit(table.title))
+                   _cut(unit) if unit else None)
 
-
-UNIT = re.compile(r"\(([^()]*[^\W\d_%][^()]*|[^()]*%[^()]*)\)\s*$")
-
-
-def value_unit(title: str) -> str | None:
-    """The unit a table's title gives its values, in parentheses at its end: 'millions'
-    from 'Livestock in the USSR, 1928 and 1933 (millions)', 'per cent', '%', '1913 = 100'.
-    Not a parenthesis of numbers only ('(1928)'): that is a date, not a unit."""
-    found = UNIT.search(" ".join(title.split()))
-    return _cut(found.group(1).strip()) if found and found.group(1).strip() else None
 
 
 def _literal(text: str) -> str:

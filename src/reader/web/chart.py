@@ -48,11 +48,11 @@ def chart_svg(chart: dict[str, Any], title: str, ident: str, colours: list[str])
     ticks = nice_ticks(min(values), max(values))
     low, high = ticks[0], ticks[-1]
     unit = chart.get("unit")
-    top = TOP + (UNIT_LINE if unit and len(series) > 1 else 0)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - top - BOTTOM
+    plot_top = TOP + (UNIT_LINE if unit and len(series) > 1 else 0)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - plot_top - BOTTOM
 
     def y_of(value: float) -> float:
-        return top + plot_h * (high - value) / (high - low)
+        return plot_top + plot_h * (high - value) / (high - low)
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-drawing" '
              f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{ident}-title" '
@@ -92,7 +92,7 @@ def chart_svg(chart: dict[str, Any], title: str, ident: str, colours: list[str])
     parts.append(f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{zero:.1f}" '
                  f'y2="{zero:.1f}" />')
     if unit:       # what the values count (the title's parenthesis), over the top tick
-        parts.append(f'<text class="unit" x="{LEFT}" y="{top - 8}">{escape(unit)}</text>')
+        parts.append(f'<text class="unit" x="{LEFT}" y="{plot_top - 8}">{escape(unit)}</text>')
     if len(series) > 1:
         x = LEFT
         for s_index, entry in enumerate(series):

@@ -37,7 +37,7 @@ from typing import Any, cast
 from ..course.model import Table
 from ..course.theme import Theme
 
-STYLE = "charts-v2"          # part of each chart's cache key: change it when drawing changes
+STYLE = "charts-v3"          # part of each chart's cache key: change it when drawing changes
 
 WIDTH_IN = 6.2               # the figure; CSS scales it to the text column (4.5-4.7 in),
                              # so its text is set at theme.toml's [charts] text / the scale
@@ -556,12 +556,13 @@ def _label(ax, plan: LabelPlan) -> None:
 
 
 def _spread_values(ax, plan: LabelPlan, fig, data: ChartData) -> None:
-    """Fewer value ticks while their labels touch (long numbers across a short axis)."""
+    """Fewer value ticks while their labels come closer than GAP_PT (long numbers across a
+    short axis: '1,000 1,500 2,000' would read as one number)."""
     axis = ax.xaxis if plan.horizontal_bars else ax.yaxis
     for _ in range(ATTEMPTS):
         renderer = fig.canvas.get_renderer()
         labels = [t for t in axis.get_ticklabels() if t.get_text()]
-        if not _touching(labels, renderer, not plan.horizontal_bars):
+        if not _crowded(labels, renderer, not plan.horizontal_bars, GAP_PT * fig.dpi / 72):
             return
         _end_at_ticks(ax, plan.horizontal_bars, data, max(1, len(labels) // 2))
         fig.tight_layout()
@@ -577,6 +578,15 @@ def _touching(labels: list, renderer, stacked: bool) -> bool:
     boxes = sorted((t.get_window_extent(renderer) for t in labels),
                    key=lambda b: b.y0 if stacked else b.x0)
     return any(a.overlaps(b) for a, b in itertools.pairwise(boxes))
+
+
+def _crowded(labels: list, renderer, stacked: bool, gap: float) -> bool:
+    """Whether two neighbouring labels of one axis are closer than ``gap`` (pixels) along
+    it, as drawn."""
+    boxes = sorted((t.get_window_extent(renderer) for t in labels),
+                   key=lambda b: b.y0 if stacked else b.x0)
+    return any((b.y0 - a.y1 if stacked else b.x0 - a.x1) < gap
+               for a, b in itertools.pairwise(boxes))
 
 
 def _drop_touching(labels: list, renderer, stacked: bool) -> None:

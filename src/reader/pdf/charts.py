@@ -32,7 +32,7 @@ import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from ..course.model import Table
 from ..course.theme import Theme
@@ -512,7 +512,8 @@ def value_ticks(low: float, high: float, locator: Any) -> list[float]:
     return ticks[first:last + 1]
 
 
-def _end_at_ticks(ax, sideways: bool, data: ChartData, nbins: int | str) -> None:
+def _end_at_ticks(ax, sideways: bool, data: ChartData, nbins: int | Literal["auto"]
+                  ) -> None:
     """Value ticks covering the data (bars from zero), and the axis ending at them."""
     from matplotlib.ticker import FixedLocator, MaxNLocator
 

@@ -380,17 +380,18 @@ def format_cell(value: Any, column: str, lang: str = "en") -> str:
     if isinstance(value, int):
         if YEAR_COLUMN.search(column):
             return str(value)
-        return _localised(f"{value:,}", lang)
+        return localised_number(f"{value:,}", lang)
     if isinstance(value, float):
         if not math.isfinite(value) or abs(value) >= 10.0 ** MAX_DIGITS:
             return f"{value:.6g}"               # 1e+300, not three hundred digits
         text = repr(value)
         decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 2
-        return _localised(f"{value:,.{min(decimals, 6)}f}", lang)
+        return localised_number(f"{value:,.{min(decimals, 6)}f}", lang)
     return str(value)
 
 
-def _localised(english: str, lang: str) -> str:
+def localised_number(english: str, lang: str) -> str:
+    """A number written the English way ('1,234.5') as ``lang`` writes it ('1.234,5')."""
     group, decimal = number_symbols(lang)
     if (group, decimal) == (",", "."):
         return english

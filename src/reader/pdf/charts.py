@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from ..course.model import Table
+from ..course.model import Table, localised_number
 from ..course.theme import Theme
 
 STYLE = "charts-v3"          # part of each chart's cache key: change it when drawing changes
@@ -265,15 +265,16 @@ def value_decimals(ticks: Sequence[float]) -> int | None:
     return None
 
 
-def format_value(value: float, ticks: Sequence[float]) -> str:
-    """A tick label of the value axis: 1,200 and 0.25 as the table prints them; a true
+def format_value(value: float, ticks: Sequence[float], lang: str = "en") -> str:
+    """A tick label of the value axis: 1,200 and 0.25 as the table prints them (1.200 and
+    0,25 in German: course.model.localised_number); a true
     minus sign; beyond a thousand million million, 1.5e+18 (no 19-digit labels), and below
     a millionth, 2e-09."""
     decimals = value_decimals(ticks)
     if max([abs(t) for t in ticks] + [abs(value)]) >= 1e15 or decimals is None:
         text = f"{value:.3g}"
     else:
-        text = f"{value:,.{decimals}f}"
+        text = localised_number(f"{value:,.{decimals}f}", lang)
     if text.startswith("-") and re.fullmatch(r"-0(\.0*)?", text):
         text = text[1:]
     return text.replace("-", MINUS)
@@ -288,6 +289,7 @@ class ChartData:
     words: bool                             # categories are words, not numbers (years)
     series: tuple[tuple[str, tuple[float, ...]], ...]
     unit: str | None = None                 # what the values count, from the table's title
+    lang: str = "en"                        # how its numbers are written
 
     @classmethod
     def of(cls, table: Table) -> ChartData:
@@ -299,7 +301,7 @@ class ChartData:
                        for y in chart.y)
         unit = table.unit
         return cls(chart.type, names, not table.numeric_columns()[x], series,
-                   _cut(unit) if unit else None)
+                   _cut(unit) if unit else None, table.lang)
 
 
 
@@ -469,7 +471,7 @@ def _draw(fig, data: ChartData, sideways: bool, palette: list[str], colours: dic
 
     class Values(Formatter):
         def __call__(self, x: float, pos: int | None = None) -> str:
-            return format_value(x, list(self.locs))
+            return format_value(x, list(self.locs), data.lang)
 
     values_axis.set_major_formatter(Values())
     _end_at_ticks(ax, sideways, data, "auto")

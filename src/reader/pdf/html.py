@@ -105,7 +105,8 @@ def chart_placeholders(course: Course, theme: Theme, fits: dict[str, "Fit"] | No
     drawer = f"{STYLE} matplotlib {version('matplotlib')}"
     marks = {}
     for table in tables:
-        spec = json.dumps([drawer, table.title, table.columns, table.rows, vars(table.chart),
+        spec = json.dumps([drawer, table.title, table.lang, table.columns, table.rows,
+                           vars(table.chart),
                            theme.tokens, chart_width(fits, table.anchor)],
                           sort_keys=True, default=str)
         marks[table.anchor] = f"<!--reader-chart {hashlib.sha256(spec.encode()).hexdigest()}-->"

@@ -14,6 +14,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..course.model import localised_number
+
 WIDTH, HEIGHT = 480, 300     # small: its text stays legible when a phone scales it down
 LEFT, RIGHT, TOP, BOTTOM = 60, 8, 34, 40
 UNIT_LINE = 18               # the unit's line, between the legend and the plot
@@ -36,8 +38,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if value == int(value) else f"{value:,}"
+def _number(value: float, lang: str) -> str:
+    english = f"{value:,.0f}" if value == int(value) else f"{value:,}"
+    return localised_number(english, lang)
 
 
 def chart_svg(chart: dict[str, Any], title: str, ident: str, colours: list[str]) -> Markup:
@@ -64,7 +67,7 @@ def chart_svg(chart: dict[str, Any], title: str, ident: str, colours: list[str])
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" '
                      f'y2="{y:.1f}" />')
         parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" '
-                     f'text-anchor="end">{escape(_number(tick))}</text>')
+                     f'text-anchor="end">{escape(_number(tick, chart.get("lang", "en")))}</text>')
     slot = plot_w / max(len(categories), 1)
     label_size = 14 if len(categories) <= 6 else 11 if len(categories) <= 12 else 9
     for n, name in enumerate(categories):

@@ -208,6 +208,7 @@ class Planner:
         self.small = float(self.sizes["small"])
         self.min_body = float(self.sizes["min_body"])
         self.lang = course.settings.lang
+        self.cites_reader = "pdf" in course.settings.outputs   # "Reader p. 14" on slides
         family = tokens["fonts"]["deck_metrics"]
         self.metrics = Metrics({(b, i): path
                                 for b in (False, True) for i in (False, True)
@@ -294,6 +295,9 @@ class Planner:
                    ) -> Slide:
         first, last = cite or (item.anchor, item.anchor)
         full = (first or item.anchor, last or first or item.anchor, item.anchor)
+        if not self.cites_reader:      # no printed reader is made: nothing to cite
+            return Slide(item.anchor, layout, title, [*shapes, *self.chrome(item, kicker)],
+                         notes)
         return Slide(item.anchor, layout, title,
                      [*shapes, *self.chrome(item, kicker), self.footer(full)], notes, full)
 

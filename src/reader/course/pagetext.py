@@ -27,6 +27,10 @@ from dataclasses import dataclass
 SHORT_LINE = 0.7          # a line shorter than this share of the page's measure is short
 MIN_MEASURED = 4          # lines a block needs before its measure is trusted
 ENDS_SENTENCE = re.compile(r"[.?!:…][\"'”’)\]]*$")
+# PDFium gives a hyphen at a line's end as U+FFFE in place of the hyphen and the line break
+# (\x02 in older versions): a mark of a broken line, not of a soft hyphen, since a word
+# with a hyphen of its own ("post-war") is marked the same.
+LINE_END_HYPHENS = ("\ufffe", "\x02")
 # Characters that XML 1.0 (the EPUB) forbids, and other controls a text layer may hold.
 CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 WORD = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -65,9 +69,11 @@ def paragraphs(text: str, printed: str, known: set[str] | None = None) -> list[s
 
 
 def _lines(text: str) -> str:
-    """The text with plain line ends, a soft hyphen as U+00AD, and no control characters."""
-    # PDFium reports a soft hyphen at a line's end as \x02
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x02\n", "\u00ad\n")
+    """The text with plain line ends, each hyphen at a line's end as "-" and a line break,
+    and no control characters."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for mark in LINE_END_HYPHENS:
+        text = text.replace(mark + "\n", "-\n").replace(mark, "-\n")
     return CONTROLS.sub("", text)
 
 

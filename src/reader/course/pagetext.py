@@ -43,8 +43,7 @@ class PageText:
     """What the build read on one original page."""
 
     text: str          # its text layer, as read (lines as the page set them)
-    scan: bool         # the page is a picture of a page (a scan)
-    ocr: bool          # the text is OCR's (may hold misread words)
+    ocr: bool          # the text is OCR's, read from a scan (may hold misread words)
 
 
 def whole_words(texts: Iterable[str]) -> set[str]:

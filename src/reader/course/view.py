@@ -129,24 +129,27 @@ def _original(excerpt: Excerpt, texts: Sequence[PageText], page_map: PageMap | N
               ) -> dict[str, Any]:
     """An excerpt taken from a PDF or images: its pages' text, page by page, each with its
     number in the original and the printed reader's page it is set on (0 where there is
-    none); which pages' text is OCR's. Pages without text say so (``read`` false)."""
+    none; a page without text has no paragraphs); which pages' text is OCR's."""
     original = excerpt.original
     if original is None:
         return {"original": False, "original_intro": "", "original_pages_label": "",
                 "original_text": [], "original_ocr_pages": ""}
     known = whole_words(t.text for t in texts)
-    found = []
+    found: list[dict[str, Any]] = []
+    ocr: list[str] = []
     for n, page in enumerate(original.pages):
-        text = texts[n] if n < len(texts) else PageText("", False, False)
+        text = texts[n] if n < len(texts) else PageText("", False)
         anchor = f"{excerpt.anchor}-p{n + 1}"
         shown = paragraphs(text.text, page.printed, known)
         found.append({"printed": page.printed, "note": original_note(page.printed),
                       "anchor": anchor, "page": _printed_page(anchor, page_map),
-                      "paragraphs": shown, "read": bool(shown), "ocr": text.ocr})
-    ocr = compact_pages([p["printed"] for p in found if p["ocr"]])
+                      "paragraphs": shown, "ocr": text.ocr})
+        if text.ocr:
+            ocr.append(page.printed)
     return {"original": True, "original_intro": excerpt.original_intro,
             "original_pages_label": pages_label(original.printed_pages),
-            "original_text": found, "original_ocr_pages": pages_label(ocr) if ocr else ""}
+            "original_text": found,
+            "original_ocr_pages": pages_label(compact_pages(ocr)) if ocr else ""}
 
 
 def _printed_page(anchor: str, page_map: PageMap | None) -> int:

@@ -87,8 +87,8 @@ def original_text(course: Course, originals: Originals | None) -> OriginalText:
     """What was read on each original page (its own text layer, or OCR's), by excerpt."""
     if originals is None:
         return {}
-    return {excerpt.name: [PageText(page.record.text, page.record.kind == "scan",
-                                    page.record.ocr) for page in originals.of(excerpt)]
+    return {excerpt.name: [PageText(page.record.text, page.record.ocr)
+                           for page in originals.of(excerpt)]
             for excerpt in course.excerpts if excerpt.original is not None}
 
 

@@ -90,6 +90,8 @@ def test_the_french_excerpt_is_marked_french(built):
     assert ("p", "en") in page.langs
     html = (built.dist / "web" / "item-2.html").read_text()
     assert "« Nous sommes partis au printemps »" in html      # French quotation marks
+    # the attribution cites the work as the printed reader does: its title in italics
+    assert re.search(r'<p class="attribution"[^>]*>[^<]*<cite>[^<]+</cite>', html), html
 
 
 def test_a_chart_is_an_svg_image_with_its_data_in_a_table(built):

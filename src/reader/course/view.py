@@ -112,6 +112,7 @@ def _item(item: Item, course: Course, pages: dict[str, tuple[int, int]],
                           for image in item.doc.images]
     if isinstance(item, Excerpt):
         view.update(headnote_html=Markup(item.headnote_html), attribution=item.attribution,
+                    attribution_html=Markup(item.attribution_html),
                     permission=item.permission or "", pages_label=item.pages_label,
                     **_original(item, texts.get(item.name, ()), page_map))
     elif isinstance(item, Questions):

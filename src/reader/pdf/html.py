@@ -72,10 +72,8 @@ def reader_view(course: Course, originals: dict[str, list[dict]] | None = None
     view = course_view(course)
     settings = course.settings
     view.update(duplex=settings.duplex, bleed=settings.bleed or "")
-    excerpts = {e.anchor: e for e in course.excerpts}
     for item in view["items"]:
-        excerpt = excerpts.get(item["anchor"])
-        item["attribution_html"] = excerpt.attribution_html if excerpt else Markup("")
+        item.setdefault("attribution_html", Markup(""))
         item["original_pages"] = (originals or {}).get(item["anchor"], [])
     return view
 

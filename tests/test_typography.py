@@ -474,3 +474,28 @@ def test_fit_keeps_a_text_column_wide_enough_to_read():
     m = Measure(10.0, (60, 40), (60, 40), (300, 40), (16, 16))
     fit = fit_table(m, [False, True], 200, 300, 8, 12)
     assert fit.size == 10 and fit.widths[0][0] * 200 / 100 >= 12 * 10 + 16
+
+
+def test_a_page_range_is_never_broken_over_two_lines(course: Course) -> None:
+    """'pp. 733–734' stays on one line in attributions and the Sources list, however long
+    the title before it (titles of every length from 20 to 80 letters here)."""
+    from conftest import excerpt
+
+    words = "Collectivisation and the Soviet village between the wars in the archives".split()
+    items = []
+    for n in range(12):
+        title = " ".join(words[: 3 + n % 10]) + f" {n}"
+        course.write(f"s/x{n}.md", excerpt(f"Reading {n}", "A passage of the source. " * 20,
+                                           author=f"Author {n}", source_title=title,
+                                           pages="733-734"))
+        items.append({"excerpt": f"s/x{n}.md"})
+    course.manifest({"title": "Ranges", "contents": items})
+    assert run("build", str(course.root)).exit_code == 0
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() for p in PdfReader(str(course.dist / "reader.pdf")).pages)
+    lines = [ln.strip() for ln in text.splitlines()]
+    assert sum("733–734" in ln for ln in lines) >= 24          # attributions and Sources
+    broken = [f"{a!r} / {b!r}" for a, b in zip(lines, lines[1:])
+              if re.search(r"(pp\.|733–|733)$", a) and re.match(r"(73[34]|–)", b)]
+    assert broken == []

@@ -239,8 +239,8 @@ class Excerpt(Prose):
         html += Markup("<cite>%s</cite>") % self.source.title
         if bits:
             html += escape(f" ({', '.join(bits)})")
-        if self.pages:
-            html += escape(f", {pages_label(self.pages)}")
+        if self.pages:   # a page range is never broken over two lines (see the .pages style)
+            html += Markup(', <span class="pages">%s</span>') % pages_label(self.pages)
         return html
 
     @property

@@ -181,6 +181,24 @@ def test_the_scanned_page_is_stored_small_in_black_and_white(built: Course) -> N
 
 
 @pytest.mark.slow
+def test_a_coarse_scan_of_text_is_stored_at_print_resolution(course: Course) -> None:
+    """A 200 dpi copier scan of text is interpolated to 300 dpi before it is made black
+    and white, so its letters print smooth, not in 1/200 inch steps."""
+    from reader.scans.prepare import PageJob, task_prepare
+
+    path = course.write("p.png", scan(SCAN_LINES, dpi=200))
+    data, record = task_prepare(PageJob(str(path), 0, "image", "x", "auto", "en"))
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        page = pdf.pages[0]
+        images = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream)
+                  and obj.get("/Subtype") == "/Image"]
+        assert len(images) == 1 and images[0].BitsPerComponent == 1
+        inches = float(page.mediabox[2]) / 72       # the page as cut from the scan
+        assert images[0].Width / inches >= 290, (images[0].Width, inches)
+    assert KNOWN in " ".join(record["text"].split())
+
+
+@pytest.mark.slow
 def test_permissions_count_the_pages_chosen(built: Course) -> None:
     from openpyxl import load_workbook
 

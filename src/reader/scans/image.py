@@ -180,9 +180,14 @@ def grey_jpeg(image: Image.Image, quality: int = 60) -> bytes:
     return buffer.getvalue()
 
 
-def resample(image: Image.Image, source_dpi: float, target_dpi: float) -> Image.Image:
-    """The image at ``target_dpi`` (never enlarged: a 200 dpi scan stays 200 dpi)."""
-    if source_dpi <= target_dpi * 1.05:
+def resample(image: Image.Image, source_dpi: float, target_dpi: float,
+             enlarge: bool = False) -> Image.Image:
+    """The image at ``target_dpi``. Enlarged only with ``enlarge``: a page of text that
+    will be black and white is interpolated up before it is thresholded, so the letters'
+    edges fall between the scan's pixels (a 200 dpi copier scan prints jagged otherwise);
+    a picture keeps the pixels it has."""
+    if abs(source_dpi - target_dpi) <= target_dpi * 0.05 or \
+            (source_dpi < target_dpi and not enlarge):
         return image
     factor = target_dpi / source_dpi
     size = (max(1, round(image.size[0] * factor)), max(1, round(image.size[1] * factor)))

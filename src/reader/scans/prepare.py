@@ -34,7 +34,7 @@ from PIL import Image, ImageOps
 from . import image as pixels
 from . import ocr
 
-FORMAT = "pages-v2"        # bump when what a prepared page holds changes
+FORMAT = "pages-v3"        # bump when what a prepared page holds changes
 TEXT_DPI = 300             # black and white pages
 PICTURE_DPI = 150          # greyscale pages (photographs, shading)
 RENDER_DPI = 300           # a PDF page that is only a picture is read at this resolution
@@ -197,7 +197,7 @@ def _scan(image: Image.Image, dpi: float, job: PageJob) -> tuple[bytes, dict[str
 
 def _straighten(image: Image.Image, dpi: float, cut: bool) -> _Straight:
     """Straightened (and, with ``cut``, cut to its paper), then resampled to the dpi it is
-    stored at: 300 for text, 150 for pictures (never enlarged)."""
+    stored at: 300 for text (a coarser scan enlarged), 150 for pictures (never enlarged)."""
     if cut:
         cleaned = pixels.clean(image)
         image, skew = cleaned.image, cleaned.skew
@@ -208,7 +208,8 @@ def _straighten(image: Image.Image, dpi: float, cut: bool) -> _Straight:
             image = image.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=white)
     width, height = image.size[0] / dpi * 72, image.size[1] / dpi * 72
     picture = pixels.holds_pictures(np.asarray(image))
-    image = pixels.resample(image, dpi, PICTURE_DPI if picture else TEXT_DPI)
+    image = pixels.resample(image, dpi, PICTURE_DPI if picture else TEXT_DPI,
+                            enlarge=not picture)
     return _Straight(image, skew, picture, image.size[0] / width * 72, width, height)
 
 

@@ -58,9 +58,24 @@ def _parser(lang: str, images: bool = True) -> MarkdownIt:
     md = _Parser("commonmark", {"typographer": True, "html": False, "quotes": quotes})
     md.enable(["table", "replacements", "smartquotes", "strikethrough"])
     md.use(footnote_plugin).use(front_matter_plugin)
+    md.core.ruler.push("ranges", _ranges)
     if not images:
         md.disable("image")
     return md
+
+
+# A range of years or of pages takes an en dash, as a book sets it: 1928–1929, 1929–33,
+# pp. 724–727. Only these: a hyphen between other numbers may be a reference (OUP-2027-114),
+# a date (2026-12-03) or a code, and stays.
+_YEARS = re.compile(r"(?<![\d‐-])(1[0-9]{3}|20[0-9]{2})-([0-9]{2}|1[0-9]{3}|20[0-9]{2})(?![\d‐-])")
+_PAGES = re.compile(r"(?<=\bpp\. )(\d+)-(\d+)(?![\d-])")
+
+
+def _ranges(state: Any) -> None:
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "text" and "-" in child.content:
+                child.content = _PAGES.sub(r"\1–\2", _YEARS.sub(r"\1–\2", child.content))
 
 
 @dataclass

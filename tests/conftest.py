@@ -14,6 +14,14 @@ from reader.cli import main
 REPO = Path(__file__).resolve().parent.parent
 
 
+def anchor(name: str) -> str:
+    """The reader id of the item course.yaml names ``name`` (its slug: 's/intro.md' ->
+    'item-s_intro'), in a course where no other item's name makes the same slug."""
+    from reader.course.model import item_anchors
+
+    return item_anchors([name])[name]
+
+
 def essay(title: str, body: str = "Some text.", **front) -> str:
     head = yaml.safe_dump({"title": title, **front}, sort_keys=False, allow_unicode=True)
     return f"---\n{head}---\n{textwrap.dedent(body).strip()}\n"

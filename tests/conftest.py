@@ -14,7 +14,7 @@ from reader.cli import main
 REPO = Path(__file__).resolve().parent.parent
 
 
-def anchor(name: str) -> str:
+def anchor_of(name: str) -> str:
     """The reader id of the item course.yaml names ``name`` (its slug: 's/intro.md' ->
     'item-s_intro'), in a course where no other item's name makes the same slug."""
     from reader.course.model import item_anchors

@@ -19,7 +19,7 @@ import yaml
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Pt
 
-from conftest import (REPO, Course, anchor, deck_slides, essay, excerpt, notes_text,
+from conftest import (REPO, Course, anchor_of, deck_slides, essay, excerpt, notes_text,
                       pdf_pages, run, slide_text)
 
 EMU_PER_PT = 12700
@@ -331,7 +331,7 @@ def check_order(course: Course) -> None:
             part_n += 1
             expected.append(f"part-{part_n}")
         else:
-            expected.append(anchor(next(names)))
+            expected.append(anchor_of(next(names)))
     assert [a for a in seq if a.startswith(("part-", "item-"))] == expected
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import anchor, essay, excerpt
+from conftest import anchor_of, essay, excerpt
 
 from reader.course.blocks import Heading, ListBlock, Paragraph, piece_bounds, sentence_bounds
 from reader.course.markdown import parse_markdown_file
@@ -44,7 +44,7 @@ def plan_course(root: Path, contents: list, **settings) -> tuple[Planner, list]:
 
 def item_slides(plan: list, name: str) -> list[Slide]:
     """The slides of the item course.yaml names ``name`` (its segment is its anchor)."""
-    return next(slides for segment, slides in plan if segment == anchor(name))
+    return next(slides for segment, slides in plan if segment == anchor_of(name))
 
 
 def write(root: Path, rel: str, text: str) -> None:

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from lxml import etree
 
-from conftest import REPO, Course, anchor, deck_slides, essay, excerpt, notes_text
+from conftest import REPO, Course, anchor_of, deck_slides, essay, excerpt, notes_text
 
 NS = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main",
       "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
@@ -426,7 +426,7 @@ def lecturers_bullets(course: Course) -> set[str]:
     for rel in paths:
         text = (course.root / rel).read_text(encoding="utf-8")
         if rel.endswith(".md") and "\nslides:" in text.split("---", 2)[1]:
-            found.add(anchor(rel))
+            found.add(anchor_of(rel))
     return found
 
 

@@ -362,13 +362,19 @@ def _list_slides(files: dict[str, bytes], pres: str, slides: list[str]) -> None:
 # --- keys ---------------------------------------------------------------------------------
 
 def deck_fingerprint(course: Course, theme) -> str:  # noqa: ANN001
-    """What every item's slides depend on besides the item: tool, theme, template, settings."""
+    """What every item's slides depend on besides the item: tool, theme, template, and of
+    the settings the two the planner reads for an item: its language (line breaking, the
+    text's language tag) and the edition (instructor notes). The course's title,
+    subtitle, course, instructor and term are on the title slide and in the package's
+    properties, which every build makes anew: changing them reuses every item's slides."""
     from importlib.metadata import version
 
     from .. import __version__
 
+    settings = course.settings
     digest = hashlib.sha256(f"{__version__}|{DECK_FORMAT}|{version('python-pptx')}|"
-                            f"{theme.fingerprint()}|{course.settings!r}".encode())
+                            f"{theme.fingerprint()}|{settings.lang}|{settings.edition}"
+                            .encode())
     family = theme.tokens["fonts"]["deck_metrics"]
     for bold in (False, True):
         for italic in (False, True):
@@ -380,12 +386,15 @@ def deck_fingerprint(course: Course, theme) -> str:  # noqa: ANN001
     return digest.hexdigest()
 
 
-def item_key(fingerprint: str, item: Item) -> str:
-    """An item's slides are made from its files, its place (label, anchor) and the settings."""
+def item_key(fingerprint: str, item: Item, root: Path) -> str:
+    """An item's slides are made from its files, its place (label, anchor) and the settings.
+    Its files are named as in the course (``root``): a course folder copied or moved
+    elsewhere keeps its slides, as it keeps its reader's chunks."""
     digest = hashlib.sha256(f"{fingerprint}|{item.kind}|{item.name}|{item.label}|"
                             f"{item.anchor}|{item.title}".encode())
     for path in item.files():
-        digest.update(f"|{path}|".encode())
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        digest.update(f"|{name}|".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -395,7 +404,7 @@ def segment_keys(course: Course, fingerprint: str) -> dict[str, str]:
     parts are the base the groups are joined onto)."""
     from .plan import source_lines
 
-    keys = {item.anchor: item_key(fingerprint, item) for item in course.items}
+    keys = {item.anchor: item_key(fingerprint, item, course.root) for item in course.items}
 
     def key(*parts: object) -> str:
         return hashlib.sha256(json.dumps([fingerprint, *parts], default=str).encode()

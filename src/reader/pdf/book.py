@@ -283,9 +283,10 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
     fingerprint = hashlib.sha256(f"{base}|{extra}".encode()).hexdigest()
     cache = ChunkCache(cache_folder)
     chunks = body_chunks(course)
-    htmls = [builder.render([c.section()], extra_css=extra) for c in chunks]
+    htmls = [builder.render_bare([c.section()], extra_css=extra) for c in chunks]
     keys = [hashlib.sha256((fingerprint + html + _inserted(c, originals)).encode()).hexdigest()
             for c, html in zip(chunks, htmls)]
+    cache.stats.names.update((key, chunk.key) for key, chunk in zip(keys, chunks))
     results: dict[str, tuple[bytes, int, dict, list[dict]]] = {}
     notes: dict[str, dict[int, str]] = {}       # chunk key -> margin notes of its pages
     missing = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -39,16 +40,60 @@ class HtmlBuilder:
         self.view = reader_view(course, originals or {})
         self.sections = _sections_by_anchor(self.view)
         self.theme_css = theme.css_variables()
+        self._marked: dict[str, Any] | None = None     # the view with HEADS marked
+        self._inert: bool | None = None
 
     def render(self, sections: list[dict], *, front: bool = False,
                toc_pages: dict[str, str] | None = None, body_start: int | None = None,
                extra_css: str = "") -> str:
         return render(self.env, "reader.html.j2", self.theme.root,
-                      course=self.view, sections=[self._plain(s) for s in sections],
-                      front=front, toc_pages=toc_pages or {}, body_start=body_start or 0,
-                      charts=self.charts, table_fits=self.table_fits,
-                      hyphenation_lang=hyphenation_language(self.course.settings.lang),
-                      style=Markup(self.theme_css + "\n" + extra_css))
+                      **self._context(sections, course=self.view, front=front,
+                                      toc_pages=toc_pages, body_start=body_start,
+                                      extra_css=extra_css))
+
+    def _context(self, sections: list[dict], *, course: dict[str, Any], front: bool = False,
+                 toc_pages: dict[str, str] | None = None, body_start: int | None = None,
+                 extra_css: str = "") -> dict[str, Any]:
+        return dict(course=course, sections=[self._plain(s) for s in sections],
+                    front=front, toc_pages=toc_pages or {}, body_start=body_start or 0,
+                    charts=self.charts, table_fits=self.table_fits,
+                    hyphenation_lang=hyphenation_language(self.course.settings.lang),
+                    style=Markup(self.theme_css + "\n" + extra_css))
+
+    def render_bare(self, sections: list[dict], extra_css: str = "") -> str:
+        """Body sections' HTML as a chunk (pdf/book.py), the page probe or the tables'
+        measure is laid out and keyed: without the course's heads where they show nothing.
+
+        The course's title, subtitle, course, instructor and term reach a chunk's HTML
+        only where its pages do not show them: the document's title and metadata (the
+        book's are written at assembly) and the running heads' strings (stamped at
+        assembly). There they are left blank, so a chunk's HTML, and with it its cache
+        key, does not change when they do. Whether that is so is tested on each section:
+        rendered again with marks in place of those values, the two must agree once
+        those places are blank (a course's own template that prints the title in an item,
+        or a stylesheet that reads ``data-course`` other than for the running head, keeps
+        the values, and its chunks depend on them)."""
+        html = self.render(sections, extra_css=extra_css)
+        if self._marked is None:
+            self._marked = dict(self.view, **{name: _head_mark(name) for name in HEADS})
+        marked = render(self.env, "reader.html.j2", self.theme.root,
+                        **self._context(sections, course=self._marked, extra_css=extra_css))
+        blank = _without_heads(html)
+        if blank != _without_heads(marked) or not self._course_attribute_inert(blank):
+            return html
+        return blank
+
+    def _course_attribute_inert(self, html: str) -> bool:
+        """``data-course`` is read by the stylesheets only to set the running heads'
+        string (``string-set: coursetitle attr(data-course)``), which chunks do not
+        print: blanking it changes nothing on a chunk's pages."""
+        if self._inert is None:
+            sheets = "".join(path.read_text(encoding="utf-8", errors="replace")
+                             for path in self.theme.stylesheets())
+            self._inert = "@import" not in sheets and \
+                sheets.count("data-course") == len(COURSE_STRING.findall(sheets))
+        return self._inert and "data-course" not in html.split("<body", 1)[0] and \
+            "attr(data-course" not in html and "[data-course" not in html
 
     def _plain(self, section: dict) -> dict[str, Any]:
         """A section of the book (a part page, an item, the Sources, the tables to
@@ -61,6 +106,26 @@ class HtmlBuilder:
         if kind == "item":
             return {"kind": kind, "item": self.sections[section["item"].anchor]}
         return {"kind": kind}
+
+
+HEADS = ("title", "subtitle", "course", "instructor", "term")   # the course's own words
+COURSE_STRING = re.compile(r"string-set\s*:\s*coursetitle\s+attr\(\s*data-course\s*\)")
+_HEAD_PLACES = (                    # where a chunk's HTML may hold them, value and all
+    (re.compile(r"<title>[^<]*</title>"), "<title></title>"),
+    (re.compile(r'<meta name="(?:author|description)" content="[^"]*">'), ""),
+    (re.compile(r'(?<=\sdata-course=")[^"]*(?=")'), ""),
+)
+
+
+def _head_mark(name: str) -> str:
+    return f"reader-course-{name}-mark"
+
+
+def _without_heads(html: str) -> str:
+    """The HTML with the places the course's heads go (HEADS) blank."""
+    for pattern, blank in _HEAD_PLACES:
+        html = pattern.sub(blank, html)
+    return html
 
 
 def reader_view(course: Course, originals: dict[str, list[dict]] | None = None
@@ -140,7 +205,7 @@ def probe_html(builder: HtmlBuilder) -> str:
     from .furniture import COURSE_MARK, ITEM_MARK
 
     page = '<p style="break-after: page">.</p>'
-    return builder.render([], front=False).replace(
+    return builder.render_bare([]).replace(
         "<body>", '<body><main class="body"><article class="item">'
                   f'<header class="item-header" data-title="{ITEM_MARK}" '
                   f'data-course="{COURSE_MARK}"><p>.</p></header>{page}{page}<p>.</p>'
@@ -155,5 +220,5 @@ def measure_html(builder: HtmlBuilder) -> str | None:
     tables = [i for i in builder.course.items if isinstance(i, Table)]
     if not tables:
         return None
-    return builder.render([{"kind": "measure", "tables": tables, "part": None, "item": None}],
-                          extra_css=MEASURE_CSS)
+    return builder.render_bare([{"kind": "measure", "tables": tables, "part": None,
+                                 "item": None}], extra_css=MEASURE_CSS)

@@ -29,7 +29,8 @@ HEADS = {"title": "Incremental", "subtitle": "A reader", "course": "HIST 2",
 
 
 def manifest(contents: list = CONTENTS, **heads: str) -> dict:
-    return {**HEADS, **heads, "lang": "en", "outputs": ["pdf", "pptx"], "contents": contents}
+    """course.yaml: CONTENTS and HEADS, each as given instead."""
+    return {**HEADS, "lang": "en", "outputs": ["pdf", "pptx"], "contents": contents, **heads}
 
 
 def write_course(course: Course) -> None:
@@ -162,3 +163,41 @@ def test_an_incremental_build_does_only_what_the_change_needs_and_matches_a_cold
     assert cold.cache is not None and not cold.cache.reused
     for name, data in incremental.items():
         assert (course.dist / name).read_bytes() == data, f"{name}: incremental != cold"
+
+
+def own_theme(course: Course, old: str, new: str) -> None:
+    """The course's own theme.toml: the built-in one with ``old`` replaced by ``new``."""
+    from reader.course.theme import BUILTIN
+
+    text = (BUILTIN / "theme.toml").read_text(encoding="utf-8")
+    assert old in text
+    course.write("templates/theme.toml", text.replace(old, new))
+
+
+# what a change is -> (every chunk laid out again?, every item's slides made again?)
+DEPENDENCIES = {
+    "paper": (lambda c: c.manifest(manifest(paper="a4")), True, False),
+    "language": (lambda c: c.manifest(manifest(lang="en-GB")), True, True),
+    "edition": (lambda c: c.manifest(manifest(edition="instructor")), True, True),
+    "stylesheet": (lambda c: c.write("templates/extra.css", ".prose p { word-spacing: 1pt }"),
+                   True, False),
+    "colours": (lambda c: own_theme(c, 'accent = "#7A2E1F"', 'accent = "#7A2E20"'), True,
+                True),
+    "deck scale": (lambda c: own_theme(c, "min_body = 18", "min_body = 17"), False, True),
+}
+
+
+@pytest.mark.parametrize("kind", list(DEPENDENCIES))
+def test_each_key_names_what_it_depends_on(kind, warm, tmp_path):
+    """A chunk's layout depends on the paper, the language, the edition and the theme's
+    stylesheets and tokens; an item's slides on the language, the edition and the tokens,
+    and not on the paper or the reader's stylesheets."""
+    change, chunks_again, slides_again = DEPENDENCIES[kind]
+    course = copy_of(warm, tmp_path)
+    change(course)
+    result = build(course.root, force=True)[0]
+    assert result.cache is not None and result.deck_cache is not None
+    chunks = len(result.cache.rendered) + len(result.cache.reused)
+    assert len(result.cache.rendered) == (chunks if chunks_again else 0)
+    assert len(result.deck_cache.built) == (6 if slides_again else 0)
+    assert len(result.deck_cache.reused) == (0 if slides_again else 6)

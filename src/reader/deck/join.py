@@ -372,15 +372,18 @@ def deck_fingerprint(course: Course, theme) -> str:  # noqa: ANN001
     from .. import __version__
 
     settings = course.settings
+    tokens = json.dumps(theme.tokens, sort_keys=True, default=str)
     digest = hashlib.sha256(f"{__version__}|{DECK_FORMAT}|{version('python-pptx')}|"
-                            f"{theme.fingerprint()}|{settings.lang}|{settings.edition}"
-                            .encode())
+                            f"{tokens}|{settings.lang}|{settings.edition}".encode())
+    # Of the theme, the deck reads its tokens (theme.toml) and the faces it measures text
+    # with; never the reader's stylesheets or templates.
     family = theme.tokens["fonts"]["deck_metrics"]
     for bold in (False, True):
         for italic in (False, True):
             font = theme.font_file(family, bold, italic)
             if font is not None:
-                digest.update(f"{font}|{font.stat().st_size}|{font.stat().st_mtime_ns}".encode())
+                digest.update(f"|{bold}|{italic}|".encode())
+                digest.update(hashlib.sha256(font.read_bytes()).digest())
     if course.deck_template is not None:
         digest.update(course.deck_template.path.read_bytes())
     return digest.hexdigest()

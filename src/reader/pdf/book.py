@@ -192,7 +192,9 @@ def _metadata(course: Course) -> dict[str, Any]:
 
 
 def _base_fingerprint(course: Course, theme: Theme) -> str:
-    """What every cached layout depends on besides its own HTML."""
+    """What every cached layout depends on besides its own HTML: the tools, the theme's
+    stylesheets, templates and fonts (its tokens reach a layout through the HTML), the
+    PDF options."""
     import hashlib
     from importlib.metadata import version
 
@@ -200,7 +202,7 @@ def _base_fingerprint(course: Course, theme: Theme) -> str:
     from ..core.store import FORMAT
 
     return hashlib.sha256(
-        f"{__version__}|{FORMAT}|{version('weasyprint')}|{theme.fingerprint()}|"
+        f"{__version__}|{FORMAT}|{version('weasyprint')}|{theme.fingerprint(tokens=False)}|"
         f"{pdf_options(course)}".encode()).hexdigest()
 
 

@@ -201,3 +201,19 @@ def test_each_key_names_what_it_depends_on(kind, warm, tmp_path):
     assert len(result.cache.rendered) == (chunks if chunks_again else 0)
     assert len(result.deck_cache.built) == (6 if slides_again else 0)
     assert len(result.deck_cache.reused) == (0 if slides_again else 6)
+
+
+def test_the_deck_is_the_same_however_its_batches_are_cut(warm, tmp_path, monkeypatch):
+    """The deck's batches are tasks of the pool (each its own Planner and Presentation):
+    cut in batches of two segments, a cold build's deck is the one-batch deck."""
+    import reader.deck.join as join
+
+    course = copy_of(warm, tmp_path)
+    shutil.rmtree(course.root / ".reader-cache")
+    build(course.root, force=True)
+    whole = (course.dist / "deck.pptx").read_bytes()
+    shutil.rmtree(course.root / ".reader-cache")
+    monkeypatch.setattr(join, "BATCH", 2)
+    result = build(course.root, force=True)[0]
+    assert result.deck_cache is not None and len(result.deck_cache.built) == 6
+    assert (course.dist / "deck.pptx").read_bytes() == whole

@@ -27,12 +27,15 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from lxml import etree
 
 
 from ..course.model import Course, Item, Part
+
+if TYPE_CHECKING:
+    from ..core.tasks import Runner
 
 RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -462,59 +465,89 @@ def segment_names(course: Course) -> list[str]:
     return names
 
 
-def render_deck(course: Course, theme, cache_folder: Path | None  # noqa: ANN001
-                ) -> tuple[bytes, int, DeckStats]:
-    """The deck as a package (stored zip), its slide count, and what was reused.
+def task_batch(course: Course, theme, names: list[str]  # noqa: ANN001
+               ) -> tuple[Base, dict[str, Group]]:
+    """One batch of the deck's segments, planned and written with python-pptx (a task of
+    the build's pool): the package cut into its base and one group per segment."""
+    from .plan import Planner
+    from .slides import DeckWriter, set_core_properties
+
+    writer = DeckWriter(course, theme)
+    planner = Planner(course, theme, writer.geometry)
+    buffer = io.BytesIO()
+    prs, segments = writer.write(planner.segments(only=set(names)))
+    set_core_properties(prs, course)
+    prs.save(buffer)
+    del prs
+    del writer                                   # one batch's slide objects at a time
+    trim_memory()
+    return split(buffer.getvalue(), segments)
+
+
+class DeckJob:
+    """The deck under way: the groups the cache holds, and the others being made as
+    tasks of the build's pool, BATCH segments each, beside the reader's layouts.
 
     Its "Reader p. N" lines are tokens (build.finish_deck fills them in): cached
     slides must not carry one build's page numbers into the next.
     """
-    from ..core.store import ChunkCache
-    from .plan import Planner
-    from .slides import DeckWriter, set_core_properties
 
-    stats = DeckStats()
-    cache = ChunkCache(cache_folder, "slides", suffix=".zip")
-    keys = segment_keys(course, deck_fingerprint(course, theme))
-    items = {item.anchor for item in course.items}
-    groups: dict[str, Group] = {}
-    for name, key in keys.items():
-        hit = cache.get(key)             # None, too, for an entry that does not verify
-        try:
-            if hit is not None:
-                groups[name] = Group.from_bytes(hit[0])
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError):
-            hit = None
-            cache.stats.discarded.append(key)
-        if name in items:
-            if hit is not None:
-                stats.reused.append(name)
-            elif key in cache.stats.discarded:
-                stats.discarded.append(name)
-    names = segment_names(course)
-    todo = [n for n in names if n not in groups]
-    base = None
-    planner = None
-    for start in range(0, len(todo), BATCH):   # todo always holds the title slide
-        writer = DeckWriter(course, theme)
-        planner = planner or Planner(course, theme, writer.geometry)
-        buffer = io.BytesIO()
-        prs, segments = writer.write(planner.segments(only=set(todo[start:start + BATCH])))
-        set_core_properties(prs, course)
-        prs.save(buffer)
-        del prs
-        del writer                               # one batch's slide objects at a time
-        trim_memory()
-        batch_base, built = split(buffer.getvalue(), segments)
-        base = base or batch_base
-        for name, group in built.items():
-            if name in groups:
-                continue
-            groups[name] = group
-            if name in keys:
-                cache.put(keys[name], group.to_bytes(), {"pages": max(1, group.slides)})
-            if name in items:
-                stats.built.append(name)
-    assert base is not None
-    ordered = [groups[n] for n in names]
-    return join(base, ordered), sum(g.slides for g in ordered), stats
+    def __init__(self, course: Course, theme, cache_folder: Path | None,  # noqa: ANN001
+                 runner: "Runner", priority: int = 0):
+        from ..core.store import ChunkCache
+
+        self.stats = DeckStats()
+        self.cache = ChunkCache(cache_folder, "slides", suffix=".zip")
+        self.keys = segment_keys(course, deck_fingerprint(course, theme))
+        self.items = {item.anchor for item in course.items}
+        self.groups = self._cached()
+        self.names = segment_names(course)
+        todo = [n for n in self.names if n not in self.groups]   # always the title slide
+        self.batches = [runner.submit(task_batch, course, theme, todo[at:at + BATCH],
+                                      priority=priority)
+                        for at in range(0, len(todo), BATCH)]
+
+    def _cached(self) -> dict[str, Group]:
+        groups: dict[str, Group] = {}
+        for name, key in self.keys.items():
+            hit = self.cache.get(key)             # None, too, for an entry that does not verify
+            try:
+                if hit is not None:
+                    groups[name] = Group.from_bytes(hit[0])
+            except (zipfile.BadZipFile, KeyError, ValueError, TypeError):
+                hit = None
+                self.cache.stats.discarded.append(key)
+            if name in self.items:
+                if hit is not None:
+                    self.stats.reused.append(name)
+                elif key in self.cache.stats.discarded:
+                    self.stats.discarded.append(name)
+        return groups
+
+    def result(self) -> tuple[bytes, int, DeckStats]:
+        """The deck as a package (stored zip), its slide count, and what was reused."""
+        base = None
+        for batch in self.batches:                 # the first holds the title slide
+            batch_base, built = batch.result()
+            base = base or batch_base
+            for name, group in built.items():
+                if name in self.groups:
+                    continue
+                self.groups[name] = group
+                if name in self.keys:
+                    self.cache.put(self.keys[name], group.to_bytes(),
+                                   {"pages": max(1, group.slides)})
+                if name in self.items:
+                    self.stats.built.append(name)
+        assert base is not None
+        ordered = [self.groups[n] for n in self.names]
+        return join(base, ordered), sum(g.slides for g in ordered), self.stats
+
+
+def render_deck(course: Course, theme, cache_folder: Path | None,  # noqa: ANN001
+                runner: "Runner | None" = None) -> tuple[bytes, int, DeckStats]:
+    """The deck as a package (stored zip), its slide count, and what was reused; its
+    batches run by ``runner`` (here, when none is given)."""
+    from ..core.tasks import InProcess
+
+    return DeckJob(course, theme, cache_folder, runner or InProcess()).result()

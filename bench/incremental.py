@@ -89,7 +89,8 @@ class Course:
     def remove(self) -> str:
         start, end = self.middle.span()
         self.manifest.write_text(self.yaml[:start] + self.yaml[end + 1:], encoding="utf-8")
-        return f"the middle item (a {self.middle.group(1)})"
+        kind = self.middle.group(1)
+        return f"the middle item ({kind})"
 
     def reorder(self) -> str:
         a, b = self.middle, self.after

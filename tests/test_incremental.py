@@ -217,3 +217,37 @@ def test_the_deck_is_the_same_however_its_batches_are_cut(warm, tmp_path, monkey
     result = build(course.root, force=True)[0]
     assert result.deck_cache is not None and len(result.deck_cache.built) == 6
     assert (course.dist / "deck.pptx").read_bytes() == whole
+
+
+def print_title_by_css(course: Course) -> None:
+    course.write("templates/extra.css", ".item-header::before { content: attr(data-course) }")
+
+
+def print_title_by_template(course: Course) -> None:
+    from reader.course.theme import BUILTIN
+
+    text = (BUILTIN / "items.html.j2").read_text(encoding="utf-8")
+    label = '<p class="item-label">{{ item.label }}</p>'
+    assert label in text
+    course.write("templates/items.html.j2", text.replace(
+        label, '<p class="item-label">{{ item.label }}</p><p>{{ course.title }}</p>'))
+
+
+@pytest.mark.parametrize("own", [print_title_by_css, print_title_by_template])
+def test_a_course_that_prints_its_title_in_items_keeps_it_in_the_chunks(own, warm, tmp_path):
+    """Chunks leave the title out only where nothing shows it: a course's stylesheet or
+    template that prints it in the body makes every item depend on the title again."""
+    course = copy_of(warm, tmp_path)
+    own(course)
+    build(course.root, force=True)
+    course.manifest(manifest(title="A retitled course"))
+    result = build(course.root, force=True)[0]
+    assert result.cache is not None
+    items = {"s/a.md", "s/x.md", "s/q.yaml", "s/b.md", "s/t.yaml", "s/c.md"}
+    assert chunk_names(items) <= set(result.cache.named(result.cache.rendered))
+    pages = pdf_pages(course.dist / "reader.pdf")
+    assert "A retitled course" in pages[3] and "Incremental" not in "".join(pages)
+    laid_out = (course.dist / "reader.pdf").read_bytes()
+    shutil.rmtree(course.root / ".reader-cache")
+    build(course.root, force=True)
+    assert (course.dist / "reader.pdf").read_bytes() == laid_out

@@ -40,59 +40,45 @@ class HtmlBuilder:
         self.view = reader_view(course, originals or {})
         self.sections = _sections_by_anchor(self.view)
         self.theme_css = theme.css_variables()
-        self._marked: dict[str, Any] | None = None     # the view with HEADS marked
-        self._inert: bool | None = None
+        self._unseen: bool | None = None     # _heads_unseen: the stylesheets' part
 
     def render(self, sections: list[dict], *, front: bool = False,
                toc_pages: dict[str, str] | None = None, body_start: int | None = None,
                extra_css: str = "") -> str:
         return render(self.env, "reader.html.j2", self.theme.root,
-                      **self._context(sections, course=self.view, front=front,
-                                      toc_pages=toc_pages, body_start=body_start,
-                                      extra_css=extra_css))
-
-    def _context(self, sections: list[dict], *, course: dict[str, Any], front: bool = False,
-                 toc_pages: dict[str, str] | None = None, body_start: int | None = None,
-                 extra_css: str = "") -> dict[str, Any]:
-        return dict(course=course, sections=[self._plain(s) for s in sections],
-                    front=front, toc_pages=toc_pages or {}, body_start=body_start or 0,
-                    charts=self.charts, table_fits=self.table_fits,
-                    hyphenation_lang=hyphenation_language(self.course.settings.lang),
-                    style=Markup(self.theme_css + "\n" + extra_css))
+                      course=self.view, sections=[self._plain(s) for s in sections],
+                      front=front, toc_pages=toc_pages or {}, body_start=body_start or 0,
+                      charts=self.charts, table_fits=self.table_fits,
+                      hyphenation_lang=hyphenation_language(self.course.settings.lang),
+                      style=Markup(self.theme_css + "\n" + extra_css))
 
     def render_bare(self, sections: list[dict], extra_css: str = "") -> str:
         """Body sections' HTML as a chunk (pdf/book.py), the page probe or the tables'
         measure is laid out and keyed: without the course's heads where they show nothing.
 
         The course's title, subtitle, course, instructor and term reach a chunk's HTML
-        only where its pages do not show them: the document's title and metadata (the
-        book's are written at assembly) and the running heads' strings (stamped at
-        assembly). There they are left blank, so a chunk's HTML, and with it its cache
-        key, does not change when they do. Whether that is so is tested on each section:
-        rendered again with marks in place of those values, the two must agree once
-        those places are blank (a course's own template that prints the title in an item,
-        or a stylesheet that reads ``data-course`` other than for the running head, keeps
-        the values, and its chunks depend on them)."""
+        where its pages do not show them: the document's title and metadata (the book's
+        are written at assembly) and ``data-course``, the running head's string (stamped
+        at assembly). Blank there, they leave a chunk's HTML, and with it its cache key,
+        as it was when they change. Anywhere else (a course's template that prints the
+        title in an item) they stay, and the chunk's key changes with them. Blanking is
+        safe only while the stylesheets read those places for nothing else
+        (``_heads_unseen``); otherwise the HTML is laid out as rendered."""
         html = self.render(sections, extra_css=extra_css)
-        if self._marked is None:
-            self._marked = dict(self.view, **{name: _head_mark(name) for name in HEADS})
-        marked = render(self.env, "reader.html.j2", self.theme.root,
-                        **self._context(sections, course=self._marked, extra_css=extra_css))
         blank = _without_heads(html)
-        if blank != _without_heads(marked) or not self._course_attribute_inert(blank):
-            return html
-        return blank
+        return blank if self._heads_unseen(blank) else html
 
-    def _course_attribute_inert(self, html: str) -> bool:
-        """``data-course`` is read by the stylesheets only to set the running heads'
-        string (``string-set: coursetitle attr(data-course)``), which chunks do not
-        print: blanking it changes nothing on a chunk's pages."""
-        if self._inert is None:
-            sheets = "".join(path.read_text(encoding="utf-8", errors="replace")
-                             for path in self.theme.stylesheets())
-            self._inert = "@import" not in sheets and \
-                sheets.count("data-course") == len(COURSE_STRING.findall(sheets))
-        return self._inert and "data-course" not in html.split("<body", 1)[0] and \
+    def _heads_unseen(self, html: str) -> bool:
+        """Whether the stylesheets (the theme's, the course's, and any in ``html``) read
+        ``data-course`` only as ``string-set: coursetitle attr(data-course)`` (a string
+        chunks do not print) and never style the head, its title or its meta elements
+        (which could show them)."""
+        if self._unseen is None:
+            self._unseen = _heads_unseen_by("".join(
+                path.read_text(encoding="utf-8", errors="replace")
+                for path in self.theme.stylesheets()))
+        styles = "".join(re.findall(r"<style[^>]*>(.*?)</style>", html, re.S))
+        return self._unseen and _heads_unseen_by(styles) and \
             "attr(data-course" not in html and "[data-course" not in html
 
     def _plain(self, section: dict) -> dict[str, Any]:
@@ -108,8 +94,8 @@ class HtmlBuilder:
         return {"kind": kind}
 
 
-HEADS = ("title", "subtitle", "course", "instructor", "term")   # the course's own words
 COURSE_STRING = re.compile(r"string-set\s*:\s*coursetitle\s+attr\(\s*data-course\s*\)")
+HEAD_SELECTOR = re.compile(r"(?<![-\w.#:\"'])(?:head|title|meta)(?![-\w])")
 _HEAD_PLACES = (                    # where a chunk's HTML may hold them, value and all
     (re.compile(r"<title>[^<]*</title>"), "<title></title>"),
     (re.compile(r'<meta name="(?:author|description)" content="[^"]*">'), ""),
@@ -117,12 +103,16 @@ _HEAD_PLACES = (                    # where a chunk's HTML may hold them, value 
 )
 
 
-def _head_mark(name: str) -> str:
-    return f"reader-course-{name}-mark"
+def _heads_unseen_by(css: str) -> bool:
+    """No @import (what it brings is not read here), ``data-course`` only in the running
+    head's string-set, no selector of head, title or meta (comments aside)."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    return "@import" not in css and not HEAD_SELECTOR.search(css) and \
+        css.count("data-course") == len(COURSE_STRING.findall(css))
 
 
 def _without_heads(html: str) -> str:
-    """The HTML with the places the course's heads go (HEADS) blank."""
+    """The HTML with the places the course's heads go blank (_HEAD_PLACES)."""
     for pattern, blank in _HEAD_PLACES:
         html = pattern.sub(blank, html)
     return html

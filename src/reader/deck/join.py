@@ -484,9 +484,16 @@ def task_batch(course: Course, theme, names: list[str]  # noqa: ANN001
     return split(buffer.getvalue(), segments)
 
 
+def task_join(base: Base, groups: list[Group]) -> bytes:
+    """The deck's package from its groups (a task of the build's pool: it runs while the
+    build's own process assembles the reader)."""
+    return join(base, groups)
+
+
 class DeckJob:
     """The deck under way: the groups the cache holds, and the others being made as
-    tasks of the build's pool, BATCH segments each, beside the reader's layouts.
+    tasks of the build's pool, BATCH segments each, beside the reader's layouts; once
+    they are made, a thread of this process caches them and hands the join to the pool.
 
     Its "Reader p. N" lines are tokens (build.finish_deck fills them in): cached
     slides must not carry one build's page numbers into the next.
@@ -494,6 +501,9 @@ class DeckJob:
 
     def __init__(self, course: Course, theme, cache_folder: Path | None,  # noqa: ANN001
                  runner: "Runner", priority: int = 0):
+        import threading
+        from concurrent.futures import Future
+
         from ..core.store import ChunkCache
 
         self.stats = DeckStats()
@@ -506,6 +516,10 @@ class DeckJob:
         self.batches = [runner.submit(task_batch, course, theme, todo[at:at + BATCH],
                                       priority=priority)
                         for at in range(0, len(todo), BATCH)]
+        self.slides = 0
+        self._joined: Future = Future()      # of the join task's future
+        threading.Thread(target=self._finish, args=(runner, priority), daemon=True,
+                         name="reader-deck").start()
 
     def _cached(self) -> dict[str, Group]:
         groups: dict[str, Group] = {}
@@ -524,24 +538,35 @@ class DeckJob:
                     self.stats.discarded.append(name)
         return groups
 
+    def _finish(self, runner: "Runner", priority: int) -> None:
+        """Wait for the batches, cache what they made, and hand the join to ``runner``;
+        whatever fails is raised by ``result``."""
+        try:
+            base = None
+            for batch in self.batches:                 # the first holds the title slide
+                batch_base, built = batch.result()
+                base = base or batch_base
+                for name, group in built.items():
+                    if name in self.groups:
+                        continue
+                    self.groups[name] = group
+                    if name in self.keys:
+                        self.cache.put(self.keys[name], group.to_bytes(),
+                                       {"pages": max(1, group.slides)})
+                    if name in self.items:
+                        self.stats.built.append(name)
+            assert base is not None
+            ordered = [self.groups[n] for n in self.names]
+            self.slides = sum(g.slides for g in ordered)
+            self._joined.set_result(runner.submit(task_join, base, ordered,
+                                                  priority=priority))
+        except BaseException as exc:  # noqa: BLE001 - raised where the deck is waited for
+            self._joined.set_exception(exc)
+
     def result(self) -> tuple[bytes, int, DeckStats]:
         """The deck as a package (stored zip), its slide count, and what was reused."""
-        base = None
-        for batch in self.batches:                 # the first holds the title slide
-            batch_base, built = batch.result()
-            base = base or batch_base
-            for name, group in built.items():
-                if name in self.groups:
-                    continue
-                self.groups[name] = group
-                if name in self.keys:
-                    self.cache.put(self.keys[name], group.to_bytes(),
-                                   {"pages": max(1, group.slides)})
-                if name in self.items:
-                    self.stats.built.append(name)
-        assert base is not None
-        ordered = [self.groups[n] for n in self.names]
-        return join(base, ordered), sum(g.slides for g in ordered), self.stats
+        package = self._joined.result().result()
+        return package, self.slides, self.stats
 
 
 def render_deck(course: Course, theme, cache_folder: Path | None,  # noqa: ANN001

@@ -363,6 +363,29 @@ class Size:
 
 # --- summarising ------------------------------------------------------------------------
 
+def fidelity(size: "Size") -> dict:
+    """Untimed, after a size's timings: the fast path's PDF of the course as generated
+    against its single-document render, checked by other tools than the renderer's
+    (tests/verify.py: every page rasterised by PDFium and compared, every drawn glyph
+    against the original font's outline). A speed-up that changed the output shows here."""
+    sys.path.insert(0, str(BENCH.parent / "tests"))
+    import verify
+
+    size.essay.write_text(size.essay_text, encoding="utf-8")
+    subprocess.run([size.reader, "build", "--force", "-q", str(size.course)], check=True,
+                   stdout=subprocess.DEVNULL)
+    fast = size.course / "dist" / "reader.pdf"
+    single = size.out / "fidelity-single.pdf"
+    subprocess.run([sys.executable, "-c", SINGLE, str(size.course), str(single)], check=True)
+    fonts = [BENCH.parent / "src" / "reader" / "theme" / "fonts",
+             Path("/usr/share/fonts/truetype/dejavu")]
+    pages = verify.raster_differences(fast, single)
+    report = verify.glyph_report(fast, fonts)
+    return {"pages": len(pages), "pages_differing": [str(d) for d in pages if d.failed],
+            "glyphs_checked": report.glyphs_checked,
+            "glyph_problems": report.problems + report.unchecked}
+
+
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -495,6 +518,16 @@ def report(info: dict, sizes: list[int], summary: dict, reps: int, elapsed: floa
                                          "pandoc-pptx"))
         pdf_deck = weasy + pptx_ if weasy is not None and pptx_ is not None else None
         L.append(f"## {n} items\n")
+        checked = S.get("_fidelity")
+        if checked:
+            verdict = "the same" if not checked["pages_differing"] and \
+                not checked["glyph_problems"] else "**DIFFERENT**"
+            L.append(f"Output checked (untimed, tests/verify.py): the fast path's PDF "
+                     f"against the single-document render is {verdict}: "
+                     f"{checked['pages']} pages rasterised by PDFium, "
+                     f"{len(checked['pages_differing'])} differing; "
+                     f"{checked['glyphs_checked']} drawn glyphs against the fonts' outlines, "
+                     f"{len(checked['glyph_problems'])} wrong.\n")
         L.append("| what | median wall | min–max | CPU (user+sys) | peak tree PSS | "
                  "peak tree RSS | largest process (ru_maxrss) | pages | slides | runs |")
         L.append("|---|---|---|---|---|---|---|---|---|---|")
@@ -739,6 +772,10 @@ def main() -> None:
         summary[n]["_help_runs"] = runs["help"]
         raw[n] = {k: [{kk: vv for kk, vv in r.items() if kk != "output"} for r in v]
                   for k, v in runs.items()}
+        summary[n]["_fidelity"] = checked = fidelity(size)
+        print(f"  {n} items: fast path against the single document: {checked['pages']} pages, "
+              f"{len(checked['pages_differing'])} differ; {checked['glyphs_checked']} glyphs, "
+              f"{len(checked['glyph_problems'])} wrong", flush=True)
         # leave the course as generated
         size.essay.write_text(size.essay_text, encoding="utf-8")
 

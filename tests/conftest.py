@@ -22,6 +22,15 @@ def anchor_of(name: str) -> str:
     return item_anchors([name])[name]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fast tier is opt-in: a test is `slow` unless it (or its module, with
+    `pytestmark = pytest.mark.unit`) is marked `unit`, so `pytest -m "not slow"` runs only
+    tests that build and render nothing, in seconds."""
+    for item in items:
+        if item.get_closest_marker("unit") is None:
+            item.add_marker(pytest.mark.slow)
+
+
 def essay(title: str, body: str = "Some text.", **front) -> str:
     head = yaml.safe_dump({"title": title, **front}, sort_keys=False, allow_unicode=True)
     return f"---\n{head}---\n{textwrap.dedent(body).strip()}\n"
@@ -71,6 +80,23 @@ def course(tmp_path: Path) -> Course:
 
 @pytest.fixture
 def small_course(course: Course) -> Course:
+    """Two parts, one of each kind of item, plus a loose conclusion (not built)."""
+    return write_small_course(course)
+
+
+@pytest.fixture(scope="module")
+def built_small_course(tmp_path_factory: pytest.TempPathFactory) -> Course:
+    """small_course, built once for the whole module: for tests that only read its
+    outputs (a test that edits or rebuilds the course takes ``small_course``)."""
+    root = tmp_path_factory.mktemp("small") / "course"
+    root.mkdir()
+    course = write_small_course(Course(root))
+    result = run("build", str(root))
+    assert result.exit_code == 0, result.output
+    return course
+
+
+def write_small_course(course: Course) -> Course:
     """Two parts, one of each kind of item, plus a loose conclusion."""
     course.write("s/intro.md", essay("Introduction to the topic", """
         The opening paragraph states the question.[^1]

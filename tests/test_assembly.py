@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import essay, excerpt, pdf_outline, pdf_pages, run
+from conftest import Course, essay, excerpt, pdf_outline, pdf_pages, run
 from reader.build.pipeline import build
 
 
@@ -34,6 +34,17 @@ def _course(course, paragraphs: int = 6, duplex: bool = False):
     return course
 
 
+@pytest.fixture(scope="module")
+def simplex(tmp_path_factory) -> Course:
+    """The assembly course (simplex), built once for the tests that only read it."""
+    course = Course(tmp_path_factory.mktemp("assembly") / "course")
+    course.root.mkdir()
+    _course(course)
+    result = run("build", str(course.root))
+    assert result.exit_code == 0, result.output
+    return course
+
+
 def _single_reference(root: Path, tmp_path: Path) -> Path:
     from reader.course.manifest import load_manifest
     from reader.course.model import build_course
@@ -52,16 +63,19 @@ def _folios(pages: list[str]) -> list[str]:
     """The page number printed on each body page (first or last line of its text)."""
     out = []
     for text in pages:
-        lines = [l.strip() for l in text.strip().splitlines() if l.strip()]
-        numbers = [l for l in (lines[:1] + lines[-1:]) if re.fullmatch(r"\d+|[ivx]+", l)]
+        lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+        numbers = [ln for ln in (lines[:1] + lines[-1:]) if re.fullmatch(r"\d+|[ivx]+", ln)]
         out.append(numbers[-1] if numbers else "")
     return out
 
 
 @pytest.mark.parametrize("duplex", [False, True], ids=["simplex", "duplex"])
-def test_assembled_reader_matches_single_document(course, tmp_path, duplex):
-    _course(course, duplex=duplex)
-    assert run("build", str(course.root)).exit_code == 0
+def test_assembled_reader_matches_single_document(request, tmp_path, duplex):
+    if duplex:
+        course = _course(request.getfixturevalue("course"), duplex=True)
+        assert run("build", str(course.root)).exit_code == 0
+    else:
+        course = request.getfixturevalue("simplex")
     fast = course.dist / "reader.pdf"
     single = _single_reference(course.root, tmp_path)
     fast_pages, single_pages = pdf_pages(fast), pdf_pages(single)
@@ -93,12 +107,10 @@ def test_duplex_parts_start_on_right_pages(course, tmp_path):
     assert _folios(pages) == _folios(single)
 
 
-def test_contents_links_land_on_their_pages(course):
+def test_contents_links_land_on_their_pages(simplex):
     from pypdf import PdfReader
 
-    _course(course)
-    run("build", str(course.root))
-    reader = PdfReader(str(course.dist / "reader.pdf"))
+    reader = PdfReader(str(simplex.dist / "reader.pdf"))
     pages = [p.extract_text() for p in reader.pages]
     refs = [p.indirect_reference for p in reader.pages]
     targets = [refs.index(a.get_object()["/Dest"][0]) for a in reader.pages[1]["/Annots"]]
@@ -110,17 +122,20 @@ def test_contents_links_land_on_their_pages(course):
         assert title in pages[target]
 
 
-def test_page_labels_roman_then_arabic(course):
+def test_page_labels_roman_then_arabic(simplex):
     from pypdf import PdfReader
 
-    _course(course)
-    run("build", str(course.root))
-    labels = PdfReader(str(course.dist / "reader.pdf")).page_labels
+    labels = PdfReader(str(simplex.dist / "reader.pdf")).page_labels
     assert labels[:4] == ["i", "ii", "1", "2"]
 
 
 def _build(root: Path):
-    return build(root, force=True)[0]
+    """A build that reuses the cache, even of an unchanged course (its stamp is removed;
+    `force` would read nothing from the cache)."""
+    from reader.build.pipeline import STAMP
+
+    (root / "dist" / STAMP).unlink(missing_ok=True)
+    return build(root)[0]
 
 
 def test_edit_keeping_page_count_rerenders_one_item(course):

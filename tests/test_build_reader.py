@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from conftest import essay, pdf_outline, pdf_pages, run
 
 
@@ -11,16 +13,13 @@ def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("’", "'"))
 
 
-def test_build_writes_pdf_deck_and_report(small_course):
-    result = run("build", str(small_course.root))
-    assert result.exit_code == 0, result.output
+def test_build_writes_pdf_deck_and_report(built_small_course):
     for name in ("reader.pdf", "deck.pptx", "permissions.csv"):
-        assert (small_course.dist / name).stat().st_size > 0
+        assert (built_small_course.dist / name).stat().st_size > 0
 
 
-def test_toc_lists_items_in_order_with_true_page_numbers(small_course):
-    run("build", str(small_course.root))
-    pages = pdf_pages(small_course.dist / "reader.pdf")
+def test_toc_lists_items_in_order_with_true_page_numbers(built_small_course):
+    pages = pdf_pages(built_small_course.dist / "reader.pdf")
     toc = _normal(pages[1])
     titles = ["Introduction to the topic", "A primary source", "Some numbers",
               "Questions for week one", "Conclusion"]
@@ -36,16 +35,14 @@ def test_toc_lists_items_in_order_with_true_page_numbers(small_course):
             re.search(rf"^\s*{number}\s", page), page[-40:]
 
 
-def test_front_matter_roman_body_arabic(small_course):
-    run("build", str(small_course.root))
-    pages = pdf_pages(small_course.dist / "reader.pdf")
+def test_front_matter_roman_body_arabic(built_small_course):
+    pages = pdf_pages(built_small_course.dist / "reader.pdf")
     assert "ii" in pages[1].split()  # contents page folio
     assert pages[0].split()[-1] == "2027"  # no folio on the cover
 
 
-def test_outline_has_parts_then_items(small_course):
-    run("build", str(small_course.root))
-    outline = pdf_outline(small_course.dist / "reader.pdf")
+def test_outline_has_parts_then_items(built_small_course):
+    outline = pdf_outline(built_small_course.dist / "reader.pdf")
     titles = [(level, title) for level, title, _ in outline]
     assert (1, "Part I. First part") in titles
     assert (2, "Essay 1. Introduction to the topic") in titles
@@ -53,17 +50,16 @@ def test_outline_has_parts_then_items(small_course):
     assert (1, "Essay 2. Conclusion") in titles
     part = titles.index((1, "Part I. First part"))
     assert titles[part + 1] == (2, "Essay 1. Introduction to the topic")
-    pages = pdf_pages(small_course.dist / "reader.pdf")
-    for level, title, index in outline:
+    pages = pdf_pages(built_small_course.dist / "reader.pdf")
+    for _level, title, index in outline:
         label, _, name = title.partition(". ")
         assert _normal(name or label).split(":")[0][:20] in _normal(pages[index])
 
 
-def test_metadata_title_author_language(small_course):
+def test_metadata_title_author_language(built_small_course):
     from pypdf import PdfReader
 
-    run("build", str(small_course.root))
-    reader = PdfReader(str(small_course.dist / "reader.pdf"))
+    reader = PdfReader(str(built_small_course.dist / "reader.pdf"))
     assert reader.metadata.title == "A Small Course"
     assert reader.metadata.author == "Dr Example"
     assert reader.trailer["/Root"]["/Lang"] == "en"
@@ -80,9 +76,8 @@ def test_instructor_notes_only_in_instructor_edition(small_course):
     assert "instructor edition" in teacher.lower()
 
 
-def test_excerpt_attribution_and_sources_list(small_course):
-    run("build", str(small_course.root))
-    pages = [_normal(p) for p in pdf_pages(small_course.dist / "reader.pdf")]
+def test_excerpt_attribution_and_sources_list(built_small_course):
+    pages = [_normal(p) for p in pdf_pages(built_small_course.dist / "reader.pdf")]
     source_pages = [p for p in pages if "The first sentence of the source" in p]
     assert source_pages
     attribution = [p for p in pages if "Ada Author, A Book (Press, 1950), pp. 10–12" in p]
@@ -92,9 +87,8 @@ def test_excerpt_attribution_and_sources_list(small_course):
     assert "Public domain" in sources
 
 
-def test_table_numbers_have_thousands_separators(small_course):
-    run("build", str(small_course.root))
-    text = " ".join(pdf_pages(small_course.dist / "reader.pdf"))
+def test_table_numbers_have_thousands_separators(built_small_course):
+    text = " ".join(pdf_pages(built_small_course.dist / "reader.pdf"))
     assert "12,345" in text
     assert "Source: A statistical office" in text
 
@@ -114,9 +108,8 @@ def test_long_table_repeats_header_on_every_page(course):
         assert "Region name" in page and "Value" in page
 
 
-def test_footnote_lands_on_its_page(small_course):
-    run("build", str(small_course.root))
-    pages = pdf_pages(small_course.dist / "reader.pdf")
+def test_footnote_lands_on_its_page(built_small_course):
+    pages = pdf_pages(built_small_course.dist / "reader.pdf")
     page = next(p for p in pages if "The opening paragraph states the question" in p)
     assert "A footnote at the foot of the page." in page
 
@@ -152,9 +145,8 @@ def test_running_heads(small_course):
         assert expected in head, (n, head[:80])
 
 
-def test_items_numbered_consistently(small_course):
-    run("build", str(small_course.root))
-    text = _normal(" ".join(pdf_pages(small_course.dist / "reader.pdf")))
+def test_items_numbered_consistently(built_small_course):
+    text = _normal(" ".join(pdf_pages(built_small_course.dist / "reader.pdf")))
     for label in ("Essay 1", "Reading 1", "Table 1", "Questions 1", "Essay 2"):
         assert text.lower().count(label.lower()) >= 2, label  # contents and the item itself
 
@@ -173,15 +165,22 @@ def test_new_scaffold_builds(tmp_path):
 
 def test_check_does_not_render(small_course):
     result = run("check", str(small_course.root))
-    assert result.exit_code == 0
-    assert "ok" in result.output
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "course.yaml: ok (5 items in 2 parts, 0 classes)\n"
     assert not small_course.dist.exists()
 
 
+@pytest.mark.unit
 def test_version_and_help():
-    assert run("--version").exit_code == 0
+    from reader import __version__
+
+    version = run("--version")
+    assert (version.exit_code, version.output) == (0, f"reader, version {__version__}\n")
     result = run("--help")
-    assert result.exit_code == 0 and "build" in result.output
+    assert result.exit_code == 0
+    commands = result.output.split("Commands:")[1].split()
+    for command in ("build", "check", "new", "permissions", "watch"):
+        assert command in commands, result.output
 
 
 def test_sample_course_builds():

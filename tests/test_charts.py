@@ -276,6 +276,7 @@ def _measure():
     return Measure(lambda s: 5.0 * len(s), 10.0)
 
 
+@pytest.mark.unit
 def test_thinning_steps_are_round_and_end_with_first_and_last() -> None:
     from reader.pdf.charts import thinning_steps
 
@@ -285,10 +286,13 @@ def test_thinning_steps_are_round_and_end_with_first_and_last() -> None:
     assert max(thinning_steps(10**6)) == 10**6 - 1 and len(thinning_steps(10**6)) < 30
 
 
+@pytest.mark.unit
 def test_labelled_keeps_first_and_last_and_gives_way_before_the_last() -> None:
     from reader.pdf.charts import labelled
 
-    always = lambda a, b: True
+    def always(a: float, b: float) -> bool:
+        return True
+
     assert labelled(12, 5, always) == [0, 5, 10, 11]
     # 11 touches 10 (one slot apart) but not 5: the regular label at 10 gives way.
     assert labelled(12, 5, lambda a, b: b - a >= 2) == [0, 5, 11]
@@ -296,6 +300,7 @@ def test_labelled_keeps_first_and_last_and_gives_way_before_the_last() -> None:
     assert labelled(1, 1, always) == [0]
 
 
+@pytest.mark.unit
 def test_wrap_breaks_at_words_and_cuts_with_an_ellipsis() -> None:
     from reader.pdf.charts import wrap
 
@@ -308,6 +313,7 @@ def test_wrap_breaks_at_words_and_cuts_with_an_ellipsis() -> None:
     assert not whole and all(m.width(line) <= 60 for line in text.split("\n"))
 
 
+@pytest.mark.unit
 def test_plan_prefers_all_labels_then_wrapping_then_side_bars_then_thinning() -> None:
     from reader.pdf.charts import plan_labels
 
@@ -327,6 +333,7 @@ def test_plan_prefers_all_labels_then_wrapping_then_side_bars_then_thinning() ->
     assert [i for i, t in enumerate(years.texts) if t][-2:] == [55, 59]
 
 
+@pytest.mark.unit
 def test_plan_never_lets_labels_touch_for_any_count() -> None:
     """A bounded sweep: whatever the count and length, neighbouring labels keep apart."""
     from reader.pdf.charts import GAP_PT, MAX_HEIGHT_IN, plan_labels
@@ -352,6 +359,7 @@ def test_plan_never_lets_labels_touch_for_any_count() -> None:
                         (count, length, bars, words, a, b)
 
 
+@pytest.mark.unit
 def test_value_labels_have_the_decimals_the_ticks_need() -> None:
     from reader.pdf.charts import format_value, value_decimals
 
@@ -365,6 +373,7 @@ def test_value_labels_have_the_decimals_the_ticks_need() -> None:
     assert format_value(2e-9, [0, 1e-9, 2e-9]) == "2e\u221209"   # not 0.000000
 
 
+@pytest.mark.unit
 def test_thousands_of_categories_measure_only_the_labels_looked_at() -> None:
     """Measuring a label costs about a millisecond: 5,000 rows must not cost 5,000."""
     from reader.pdf.charts import Measure, plan_labels
@@ -378,6 +387,7 @@ def test_thousands_of_categories_measure_only_the_labels_looked_at() -> None:
         assert plan.step > 1 and len(measured) < 400, (bars, len(measured))
 
 
+@pytest.mark.unit
 def test_series_colours_have_one_home_in_the_theme(tmp_path: Path) -> None:
     from reader.course.theme import theme_for
 
@@ -406,6 +416,7 @@ def test_matplotlib_is_imported_only_when_a_chart_is_drawn(tmp_path: Path) -> No
 
 # --- numbers in chart data --------------------------------------------------------------
 
+@pytest.mark.unit
 def test_numbers_too_long_to_be_quantities_stay_text() -> None:
     """A number of more than 30 digits is printed as written; a chart refuses it by row."""
     from reader.course.model import format_cell, parse_number
@@ -422,6 +433,7 @@ def test_numbers_too_long_to_be_quantities_stay_text() -> None:
     assert format_cell(1234.5, "Output") == "1,234.5"
 
 
+@pytest.mark.unit
 def test_yaml_keeps_numbers_python_cannot_hold_as_the_text_written(tmp_path: Path) -> None:
     from reader.core.yamlsource import YamlSource
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 
+import pytest
 import yaml
 
-from conftest import (deck_slides, essay, excerpt, notes_text, pdf_outline, pdf_pages, run,
+from conftest import (Course, deck_slides, essay, excerpt, notes_text, pdf_outline, pdf_pages, run,
                       slide_text)
 
 
@@ -35,10 +36,20 @@ def _deck_text(path):
     return "\n".join(slide_text(s) for s in slides), "\n".join(notes_text(s) for s in slides)
 
 
-def test_each_class_builds_into_its_folder(course):
+@pytest.fixture(scope="module")
+def all_classes(tmp_path_factory) -> Course:
+    """The two-class course built once with --all-classes: dist/, dist/monday/ and
+    dist/evening/, for the tests that only read them."""
+    course = Course(tmp_path_factory.mktemp("classes") / "course")
+    course.root.mkdir()
     _two_class_course(course)
     result = run("build", str(course.root), "--all-classes")
     assert result.exit_code == 0, result.output
+    return course
+
+
+def test_each_class_builds_into_its_folder(all_classes):
+    course = all_classes
     base = " ".join(pdf_pages(course.dist / "reader.pdf"))
     monday = " ".join(pdf_pages(course.dist / "monday" / "reader.pdf"))
     evening = " ".join(pdf_pages(course.dist / "evening" / "reader.pdf"))
@@ -47,10 +58,8 @@ def test_each_class_builds_into_its_folder(course):
     assert "instructor edition" in monday.lower() and "instructor edition" not in base.lower()
 
 
-def test_skipped_item_is_absent_everywhere(course):
-    _two_class_course(course)
-    assert run("build", str(course.root), "--class", "evening").exit_code == 0
-    out = course.dist / "evening"
+def test_skipped_item_is_absent_everywhere(all_classes):
+    out = all_classes.dist / "evening"
     text = " ".join(pdf_pages(out / "reader.pdf"))
     assert "Skippable source" not in text and "SKIPPED-SOURCE" not in text
     assert all("Skippable" not in title for _, title, _ in pdf_outline(out / "reader.pdf"))
@@ -62,9 +71,8 @@ def test_skipped_item_is_absent_everywhere(course):
     assert [r["title"] for r in rows] == ["Kept source"]
 
 
-def test_instructor_edition_has_every_note_student_none(course):
-    _two_class_course(course)
-    run("build", str(course.root), "--all-classes")
+def test_instructor_edition_has_every_note_student_none(all_classes):
+    course = all_classes
     teacher_pdf = " ".join(pdf_pages(course.dist / "monday" / "reader.pdf"))
     _, teacher_notes = _deck_text(course.dist / "monday" / "deck.pptx")
     for note in ("NOTE-ONE", "NOTE-TWO"):
@@ -115,7 +123,8 @@ def test_chart_is_vector_in_pdf_and_native_in_deck(course):
 def test_permissions_report_rows_and_warnings(course):
     long_text = " ".join(f"Word{n}" for n in range(1200))
     course.write("s/long.md", excerpt("Long one", long_text, author="Same Author",
-                                      source_title="Book One", permission="Quoted under fair dealing"))
+                                      source_title="Book One",
+                                      permission="Quoted under fair dealing"))
     course.write("s/two.md", excerpt("Second", "Two short words.", author="Same Author",
                                      source_title="Book Two", pages="5"))
     course.write("s/three.md", excerpt("Third", "Three short words here.", author="Same Author",

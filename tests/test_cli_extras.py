@@ -64,15 +64,15 @@ def test_watch_rebuilds_and_survives_errors(small_course):
 
         edit()
         wait_for("rebuilt", poke=edit)
-        assert any("changed: s/end.md" in l for l in lines)
-        assert any(" in " in l and l.strip().endswith("s") for l in lines if "rebuilt" in l)
+        assert any("changed: s/end.md" in ln for ln in lines)
+        assert any(" in " in ln and ln.strip().endswith("s") for ln in lines if "rebuilt" in ln)
 
         def break_it() -> None:
             (small_course.root / "course.yaml").write_text(f"title: [broken {time.time()}\n")
 
         break_it()
         wait_for("build failed", poke=break_it)
-        assert any("course.yaml:" in l for l in lines)
+        assert any("course.yaml:" in ln for ln in lines)
         assert proc.poll() is None, "watch keeps running after a build error"
     finally:
         proc.terminate()

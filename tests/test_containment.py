@@ -473,7 +473,8 @@ def _network_cases():  # noqa: ANN202
         one_essay(c, "Text.\n")
         c.write("templates/extra.css", '@import url("http://127.0.0.1:9/x.css");\n'
                                        'body { background: url("https://example.invalid/b.png") }\n'
-                                       '@font-face { font-family: R; src: url("http://127.0.0.1:9/f.ttf") }\n')
+                                       '@font-face { font-family: R; '
+                                       'src: url("http://127.0.0.1:9/f.ttf") }\n')
 
     return [pytest.param(http_image, 1, id="http-image-and-raw-html"),
             pytest.param(raw_html, 0, id="raw-html-with-urls"),

@@ -11,6 +11,7 @@ from conftest import excerpt, run
 from reader.course.copying import Basis, basis
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("text, expected", [
     ("Public domain", Basis.PUBLIC_DOMAIN),
     ("Public domain in many jurisdictions; check locally before reuse", Basis.PUBLIC_DOMAIN),

@@ -8,6 +8,7 @@ from conftest import essay, run
 from reader.core.files import is_course_file
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("path", [
     "course.yaml", "sections/01-nep.md", "sections/data/livestock.csv", "templates/extra.css",
     "templates/fonts/Caladea-Regular.ttf", "img/map.png", "sections/dist/table.csv"])
@@ -15,6 +16,7 @@ def test_course_files(path):
     assert is_course_file(path)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("path", [
     "dist/reader.pdf", ".reader-cache/chunks/x.pdf", ".git/HEAD", ".vscode/settings.json",
     "sections/.01-nep.md.swp", "sections/01-nep.md~", "sections/.#01-nep.md",

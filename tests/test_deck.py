@@ -335,10 +335,9 @@ def check_order(course: Course) -> None:
     assert [a for a in seq if a.startswith(("part-", "item-"))] == expected
 
 
-def test_slide_order_follows_manifest_and_reader_contents(small_course):
-    build(small_course.root)
-    check_order(small_course)
-    seq = anchor_sequence(deck_slides(small_course.dist / "deck.pptx"))
+def test_slide_order_follows_manifest_and_reader_contents(built_small_course):
+    check_order(built_small_course)
+    seq = anchor_sequence(deck_slides(built_small_course.dist / "deck.pptx"))
     assert seq == ["title", "agenda", "part-1", "item-s_intro", "item-s_source", "part-2",
                    "item-s_numbers", "item-s_questions", "item-s_end", "sources"]
 
@@ -391,9 +390,8 @@ def check_excerpts(course: Course) -> None:
     assert checked
 
 
-def test_excerpt_text_and_attribution_on_every_slide(small_course):
-    build(small_course.root)
-    check_excerpts(small_course)
+def test_excerpt_text_and_attribution_on_every_slide(built_small_course):
+    check_excerpts(built_small_course)
 
 
 def test_long_excerpt_text_and_attribution_on_every_slide(stress):
@@ -445,9 +443,8 @@ def check_reader_pages(course: Course) -> None:
         assert all(start <= low <= high <= following[0] for low, high in cited), cited
 
 
-def test_reader_page_on_slides_is_where_the_item_starts(small_course):
-    build(small_course.root)
-    check_reader_pages(small_course)
+def test_reader_page_on_slides_is_where_the_item_starts(built_small_course):
+    check_reader_pages(built_small_course)
 
 
 def test_reader_pages_of_the_sample_course(repo_course):
@@ -476,9 +473,8 @@ def test_sample_course_fits_its_frames(repo_course):
 
 
 @pytest.mark.slow
-def test_small_course_fits_its_frames(small_course):
-    build(small_course.root)
-    problems = client_problems(small_course.dist / "deck.pptx")
+def test_small_course_fits_its_frames(built_small_course):
+    problems = client_problems(built_small_course.dist / "deck.pptx")
     assert not problems, "\n".join(problems[:25])
 
 
@@ -614,9 +610,8 @@ def test_table_columns_fit_their_cells_on_one_line(stress, repo_course):
 
 # --- 5. tables -------------------------------------------------------------------------------
 
-def test_table_is_a_real_table_with_numbers_right_aligned(small_course):
-    build(small_course.root)
-    slides = item_groups(deck_slides(small_course.dist / "deck.pptx"))["item-s_numbers"]
+def test_table_is_a_real_table_with_numbers_right_aligned(built_small_course):
+    slides = item_groups(deck_slides(built_small_course.dist / "deck.pptx"))["item-s_numbers"]
     shapes = [sh for s in slides for sh in s.shapes if getattr(sh, "has_table", False)
               and sh.has_table]
     assert len(shapes) == 1
@@ -667,8 +662,7 @@ def test_instructor_notes_only_in_instructor_speaker_notes(small_course):
 @pytest.mark.parametrize("which", ["small", "stress", "repo"])
 def test_every_content_slide_has_speaker_notes(which, request):
     if which == "small":
-        course = request.getfixturevalue("small_course")
-        build(course.root)
+        course = request.getfixturevalue("built_small_course")
     else:
         course = request.getfixturevalue("stress" if which == "stress" else "repo_course")
     slides = deck_slides(course.dist / "deck.pptx")

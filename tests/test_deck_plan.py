@@ -25,6 +25,7 @@ from reader.deck.plan import Planner, Slide, TableShape, chart_labels
 from reader.deck.tables import Cell, Table, column_groups, grids
 from reader.deck.textfit import Metrics
 
+pytestmark = pytest.mark.unit
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -365,6 +366,37 @@ def test_lone_short_sections_share_a_slide(tmp_path):
     assert title(merged) == "Short sections"
     assert "Alpha" in body(merged) and "Beta" in body(merged)
     assert any(title(s).startswith("Gamma") for s in slides)
+
+
+def test_every_kind_of_block_and_item_has_its_own_function():
+    """The tables of planners are whole: a new kind of block or item without a function
+    would otherwise fail only when a course first used it."""
+    import typing
+
+    from reader.course import blocks, model
+    from reader.deck.content import BLOCKS
+    from reader.deck.plan import KINDS
+
+    assert set(BLOCKS) == set(typing.get_args(blocks.Block))
+    items = {cls for cls in vars(model).values() if isinstance(cls, type)
+             and issubclass(cls, model.Item) and not cls.__subclasses__()}   # the kinds
+    assert items and set(KINDS) == items
+
+
+def test_the_joins_package_names_are_python_pptxs():
+    from pptx.opc.constants import CONTENT_TYPE, NAMESPACE, RELATIONSHIP_TYPE
+    from pptx.opc.packuri import PackURI
+    from pptx.oxml.ns import namespaces
+
+    from reader.deck import join
+
+    assert (join.RELS_NS, join.TYPES_NS, join.R_NS) == (
+        NAMESPACE.OPC_RELATIONSHIPS, NAMESPACE.OPC_CONTENT_TYPES, NAMESPACE.OFC_RELATIONSHIPS)
+    assert join.P_NS == namespaces("p")["p"]
+    assert join.SLIDE_REL == RELATIONSHIP_TYPE.SLIDE
+    assert join.RELS_TYPE == CONTENT_TYPE.OPC_RELATIONSHIPS
+    for part in ("/ppt/slides/slide1.xml", "/ppt/presentation.xml", "/[Content_Types].xml"):
+        assert join._rels_name(part) == PackURI(part).rels_uri.lstrip("/")
 
 
 def test_a_lead_sharing_a_slide_does_not_repeat_the_slides_title(tmp_path):

@@ -437,6 +437,24 @@ def test_every_slide_cites_the_pages_its_content_is_printed_on(which, request):
     assert not problems, "\n".join(problems[:20])
 
 
+def test_essays_in_another_language_cite_their_own_pages(tmp_path):
+    """An essay in another language than the course's is parsed again with its own
+    quotation marks: its paragraphs must still carry its own anchors, or its slides cite
+    the pages of the next essay in that language (both would have a paragraph 'b1')."""
+    course = Course(tmp_path / "course")
+    course.root.mkdir()
+    course.manifest({"title": "Cours", "lang": "en",
+                     "contents": [{"essay": "s/long.md"}, {"essay": "s/short.md"}]})
+    course.write("s/long.md", essay("Un long essai", md(*(
+        f"Le paragraphe {n} ouvre sur une idée. {prose(300, n)}" for n in range(1, 16))),
+        lang="fr"))
+    course.write("s/short.md", essay("Un court essai", md("Une idée.", "Une autre."),
+                                     lang="fr"))
+    build(course.root)
+    problems = cite_problems(course)
+    assert not problems, "\n".join(problems[:20])
+
+
 def test_continuation_slides_cite_later_pages(stress):
     from pptx import Presentation
 
@@ -528,6 +546,7 @@ def overlap(p: list, q: list) -> bool:
     return True
 
 
+@pytest.mark.unit
 def test_the_overlap_check_sees_labels_run_together():
     """The check below, on drawn characters: two labels drawn over each other are caught,
     the letters of one label are not (they touch)."""

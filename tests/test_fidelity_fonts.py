@@ -184,16 +184,16 @@ def test_an_edit_without_new_glyphs_reuses_the_cut_fonts(course):
     from reader.build.pipeline import build
 
     _hungry_course(course)
-    build(course.root, force=True)
+    build(course.root)
     cuts = course.root / ".reader-cache" / "fonts"
     before = set(cuts.iterdir())
     path = course.root / "s/e3.md"
     path.write_text(path.read_text(encoding="utf-8").replace("Ordinary words", "Words ordinary",
                                                              1), encoding="utf-8")
-    build(course.root, force=True)
+    build(course.root)
     assert set(cuts.iterdir()) == before
     path.write_text(path.read_text(encoding="utf-8") + "\nA new letter: ŧ.\n", encoding="utf-8")
-    build(course.root, force=True)
+    build(course.root)
     assert set(cuts.iterdir()) > before
 
 
@@ -291,6 +291,7 @@ def _assemble(*chunks: bytes, records: list | None = None) -> tuple[pikepdf.Pdf,
     return out, records, shared
 
 
+@pytest.mark.unit
 def test_a_glyph_one_chunk_did_not_ask_for_never_replaces_another_chunks_glyph():
     from reader.pdf.fonts import subset_font
 
@@ -312,6 +313,7 @@ def test_a_glyph_one_chunk_did_not_ask_for_never_replaces_another_chunks_glyph()
     assert _outline(shared, _gid("i")) == _outline(original, _gid("i"))
 
 
+@pytest.mark.unit
 def test_a_program_that_does_not_match_its_original_is_left_as_written():
     from reader.pdf.fonts import subset_font
 
@@ -325,6 +327,7 @@ def test_a_program_that_does_not_match_its_original_is_left_as_written():
     assert kept.read_bytes() == wrong
 
 
+@pytest.mark.unit
 def test_records_from_a_damaged_cache_are_ignored():
     from reader.pdf.fonts import font_records, subset_font
 
@@ -361,6 +364,7 @@ def test_missing_subsetter_is_said_once_per_build_with_the_fix(small_course, mon
                                                 "--force").output
 
 
+@pytest.mark.unit
 def test_subsetter_detection_fails_when_the_library_does_not_load(monkeypatch):
     from reader.pdf import engine
 

@@ -75,6 +75,7 @@ def test_heads_and_folios_match_the_single_document_pixel_for_pixel(course: Cour
     assert any(running_head(LONG) in p for p in pages)
 
 
+@pytest.mark.unit
 def test_running_heads_are_short_titles():
     assert running_head("The scissors crisis") == "The scissors crisis"
     head = running_head(LONG)

@@ -168,6 +168,36 @@ def test_a_tampered_cache_record_is_discarded(built: Course) -> None:
     assert [page.extract_text() for page in again.pages] == cold_text
 
 
+def test_force_reads_nothing_from_the_cache(built: Course) -> None:
+    """`--force` is what a lecturer runs when they distrust the cache: a cache whose every
+    entry verifies but holds the wrong pages (as a stale key would) must not reach the
+    reader; a forced build makes every chunk and every item's slides anew."""
+    from pypdf import PdfReader
+
+    from reader.core.store import Store
+
+    cold_text = [page.extract_text() for page in PdfReader(str(built.dist / "reader.pdf")).pages]
+    cache = built.root / ".reader-cache"
+    if not (cache / "chunks").is_dir():        # the baseline was copied: build once for a cache
+        assert run("build", str(built.root), "--force").exit_code == 0
+    shelf = Store(cache).shelf("chunks", ".pdf")
+    keys = sorted(path.stem for path in (cache / "chunks").glob("*.json"))
+    first = shelf.get(keys[0])
+    assert first is not None and len(keys) >= 3
+    record = {k: v for k, v in first[1].items() if k not in ("sha256", "format", "key")}
+    for key in keys[1:]:
+        shelf.put(key, first[0], record)       # sealed properly: only --force escapes it
+    result = run("build", str(built.root), "--force", "-v")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"chunks: \d+ laid out, 0 reused", result.output), result.output
+    assert re.search(r"slides: \d+ items' slides made, 0 reused", result.output), result.output
+    again = PdfReader(str(built.dist / "reader.pdf"))
+    assert [page.extract_text() for page in again.pages] == cold_text
+    built.write("s/end.md", essay("Conclusion", "It ends here."))   # same text, new mtime
+    reused = run("build", str(built.root), "-v")
+    assert re.search(r"chunks: 0 laid out, [1-9]\d* reused", reused.output), reused.output
+
+
 # --- YAML that would hang or crash the build -----------------------------------------------
 
 def _alias_bomb(levels: int) -> str:
@@ -352,6 +382,8 @@ def test_an_unwritable_cache_does_not_stop_the_build(built: Course) -> None:
     built.write("s/end.md", essay("Conclusion", "It ends without a cache."))
     result = run("build", str(built.root))
     assert result.exit_code == 0, result.output
+    assert re.search(r"\.reader-cache: .*cache cannot be written", result.stderr), result.stderr
+    assert (built.dist / "reader.pdf").stat().st_size > 0
 
 
 def test_stale_temporary_files_of_a_killed_build_are_removed(built: Course) -> None:
@@ -443,7 +475,8 @@ def test_a_template_python_pptx_cannot_read_is_a_located_error(built: Course) ->
 def test_an_svg_that_would_not_be_drawn_is_said(built: Course, svg: str, phrase: str) -> None:
     """WeasyPrint drops such an SVG without a word; reader warns (an error under --strict)."""
     built.write("s/img/figure.svg", svg)
-    built.write("s/end.md", "---\ntitle: Conclusion\n---\nIt ends.\n\n![A figure](img/figure.svg)\n")
+    built.write("s/end.md",
+                "---\ntitle: Conclusion\n---\nIt ends.\n\n![A figure](img/figure.svg)\n")
     result = run("build", str(built.root))
     assert result.exit_code == 0, result.output
     assert re.search(r"warning: s/end\.md:6.*figure\.svg", result.stderr), result.stderr

@@ -11,10 +11,9 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 
 from conftest import Course, essay, excerpt, run, snapshot
 
@@ -44,7 +43,22 @@ def _leftovers(marker: str) -> list[int]:
     return found
 
 
-_DURATION: list[float] = []   # how long a forced build of the course takes here
+class Progress(NamedTuple):
+    """What a forced build of the course does, seen from outside: when its cache gets its
+    first file (before that: imports, reading the course, laying out in the workers) and
+    how many files it holds at the end (chunks, fonts, slides... written as they are made;
+    what is left after the last is assembling and writing dist/)."""
+
+    first_file: float       # seconds from the start
+    files: int
+
+
+_PROGRESS: list[Progress] = []
+
+
+def _cache_files(root: Path) -> int:
+    cache = root / ".reader-cache"
+    return sum(1 for p in cache.rglob("*") if p.is_file()) if cache.exists() else 0
 
 
 @pytest.fixture(scope="module")
@@ -68,41 +82,93 @@ def states(tmp_path_factory) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
     assert run("build", str(root), "--force").exit_code == 0
     new = _outputs(course.dist)
     assert new != old
+    shutil.rmtree(root / ".reader-cache")
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "reader.cli", "build", str(root), "--force"],
-                          capture_output=True)
-    assert done.returncode == 0
-    _DURATION.append(time.monotonic() - started)
+    timed = subprocess.Popen([sys.executable, "-m", "reader.cli", "build", str(root),
+                              "--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = None
+    while timed.poll() is None:
+        if first is None and _cache_files(root):
+            first = time.monotonic() - started
+        time.sleep(0.003)
+    assert timed.returncode == 0 and first is not None, timed.communicate()
+    _PROGRESS.append(Progress(first, _cache_files(root)))
     shutil.rmtree(course.dist)
     shutil.copytree(saved, course.dist)
     return root, old, new
 
 
-@settings(max_examples=50, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
-@given(moment=st.floats(min_value=0.0, max_value=1.0),
-       which=st.sampled_from([signal.SIGINT, signal.SIGTERM]))
-def test_an_interrupt_at_any_moment_leaves_a_whole_build(states, moment: float,
+# Where to interrupt: a fraction of the time before the cache's first file (counted from
+# when reader handles signals), or a fraction of the cache's files once written.
+MOMENTS = [("time", 0.0), ("time", 0.25), ("time", 0.5), ("time", 0.75),
+           ("files", 0.0), ("files", 1 / 3), ("files", 2 / 3), ("files", 1.0)]
+
+
+def _wait_for_its_handlers(proc: subprocess.Popen) -> None:
+    """Until reader catches SIGTERM (/proc/PID/status SigCgt): from then on an interrupt is
+    reader's to handle. Before it, the interpreter is starting up and importing reader;
+    a signal there is Python's default (a KeyboardInterrupt traceback, or death by
+    SIGTERM), which no code of reader's can change."""
+    deadline = time.monotonic() + 30
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{proc.pid}/status") as status:
+                caught = next(int(line.split()[1], 16) for line in status
+                              if line.startswith("SigCgt:"))
+        except (OSError, StopIteration):
+            caught = 0
+        if caught >> (signal.SIGTERM - 1) & 1:
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"reader never caught SIGTERM (exit {proc.poll()})")
+
+
+def _stop_at(proc: subprocess.Popen, root: Path, moment: tuple[str, float],
+             started: float) -> str:
+    """Wait for ``moment`` of the build, then stop it there (SIGSTOP), alive: it is
+    interrupted mid-build however fast this machine is today. Says where it stopped."""
+    kind, fraction = moment
+    progress = _PROGRESS[0]
+    if kind == "time":
+        ready = time.monotonic() - started
+        time.sleep(fraction * max(progress.first_file - ready, 0.0))
+    else:
+        wanted = max(1, round(fraction * progress.files))
+        deadline = time.monotonic() + 120
+        while _cache_files(root) < wanted and proc.poll() is None and \
+                time.monotonic() < deadline:
+            time.sleep(0.002)
+    proc.send_signal(signal.SIGSTOP)
+    where = (f"{time.monotonic() - started:.2f} s in, {_cache_files(root)} of "
+             f"{progress.files} cache files")
+    assert proc.poll() is None, f"the build ended before its signal ({where})"
+    return where
+
+
+@pytest.mark.parametrize("which", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+@pytest.mark.parametrize("moment", MOMENTS, ids=[f"{k}-{f:.2f}" for k, f in MOMENTS])
+def test_an_interrupt_at_any_moment_leaves_a_whole_build(states, moment: tuple[str, float],
                                                          which: signal.Signals) -> None:
-    """50 interrupts that really land while reader runs (a run that ended first does not
-    count: hypothesis draws another moment)."""
+    """Interrupts that land while reader runs, from the moment it handles signals to after
+    the last file of its cache: the build is stopped at the moment, signalled, and let go.
+    A run that ended before its moment is a failure, not a pass."""
     root, old, new = states
-    delay = 0.3 + moment * max(_DURATION[0] - 0.3, 0.5)   # reader is surely running
     marker = f"READER_INTERRUPT_TEST={uuid.uuid4().hex}"
     env = {**os.environ, marker.split("=")[0]: marker.split("=")[1]}
     shutil.rmtree(root / ".reader-cache", ignore_errors=True)   # every run does real work
+    started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "reader.cli", "build", str(root),
                              "--force"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(delay)
-    if proc.poll() is not None:            # finished before the signal: not an interrupt
-        assert proc.returncode == 0
-        assert _outputs(root / "dist") == new
-    assume(proc.poll() is None)
-    proc.send_signal(which)
+    try:
+        _wait_for_its_handlers(proc)
+        where = _stop_at(proc, root, moment, started)
+        proc.send_signal(which)
+    finally:
+        proc.send_signal(signal.SIGCONT)
     out, err = proc.communicate(timeout=60)
     assert "Traceback" not in err, err
-    assert proc.returncode == 128 + which, (proc.returncode, err)
+    assert proc.returncode == 128 + which, (proc.returncode, where, err)
     assert _outputs(root / "dist") in (old, new)
     assert not [p for p in os.listdir(root / "dist") if ".tmp-" in p]
     deadline = time.monotonic() + 10

@@ -393,8 +393,8 @@ def test_the_sample_course_reproduces_a_scan_and_a_digital_pdf() -> None:
 
 
 def test_the_words_on_the_pages_count_for_the_copying_guideline(course: Course) -> None:
-    """A reading of 1,203 words (400 a page and a folio) is over the guideline however it is given: typed, or as
-    pages whose words are known once they are read."""
+    """A reading of 1,203 words (400 a page and a folio) is over the guideline however it is
+    given: typed, or as pages whose words are known once they are read."""
     words = " ".join(f"word{n}" for n in range(400))
     course.write("s/a.pdf", save(digital_pdf([words, words, words], first_label=5)))
     course.write("s/x.md", _excerpt("Long pages", pdf="a.pdf")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -50,43 +49,56 @@ def test_source_date_epoch_sets_pdf_dates(small_course, monkeypatch):
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupted_build_keeps_previous_outputs(course, sig):
+    """A build interrupted while it lays out an edited course (it holds the lock, so it has
+    begun; it is stopped there, so it has not ended) exits 128+N and leaves dist/ as it was.
+    (test_interrupts.py sends signals at moments all through a build.)"""
     _bigger_course(course)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     subprocess.run(_reader_cmd("build", str(course.root)), check=True, env=env,
                    capture_output=True)
     before = snapshot(course.dist)
-    rng = random.Random(sig)
-    for attempt in range(3):
-        proc = subprocess.Popen(_reader_cmd("build", str(course.root)), env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(0.4 + rng.random() * 2.0)  # somewhere in import, layout or writing
+    course.write("s/e5.md", essay("Essay number 5", "An edited paragraph to lay out. " * 300))
+    proc = subprocess.Popen(_reader_cmd("build", str(course.root)), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _holding_the_lock(proc, course.dist / ".reader.lock")
         proc.send_signal(sig)
-        out, err = proc.communicate(timeout=60)
-        assert b"Traceback" not in err, err.decode()
-        if proc.returncode == 0:
-            before = snapshot(course.dist)  # it finished first: that is fine too
-            continue
-        assert snapshot(course.dist) == before
-        strays = [p.name for p in course.dist.iterdir() if ".tmp-" in p.name]
-        assert not strays, strays
+    finally:
+        proc.send_signal(signal.SIGCONT)
+    out, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err, err.decode()
+    assert proc.returncode == 128 + sig, (proc.returncode, err.decode())
+    assert snapshot(course.dist) == before
+    strays = [p.name for p in course.dist.iterdir() if ".tmp-" in p.name]
+    assert not strays, strays
+
+
+def _holding_the_lock(proc: subprocess.Popen, lock) -> None:  # noqa: ANN001
+    """Wait until ``proc`` holds the build lock (its pid is written in it), then stop it
+    there (SIGSTOP): whatever the machine's speed, it is mid-build until SIGCONT."""
+    deadline = time.time() + 60
+    while proc.poll() is None and time.time() < deadline:
+        if lock.exists() and lock.read_text() == f"pid {proc.pid}":
+            proc.send_signal(signal.SIGSTOP)
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the build never held {lock} (exit {proc.poll()})")
 
 
 def test_second_concurrent_build_is_refused(course):
     _bigger_course(course, items=20)
     first = subprocess.Popen(_reader_cmd("build", str(course.root)), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
-    lock = course.dist / ".reader.lock"
-    deadline = time.time() + 30
-    while time.time() < deadline and not (lock.exists() and lock.read_text().startswith("pid")):
-        time.sleep(0.05)
-    second = subprocess.run(_reader_cmd("build", str(course.root)), capture_output=True,
-                            text=True)
+    try:
+        _holding_the_lock(first, course.dist / ".reader.lock")
+        second = subprocess.run(_reader_cmd("build", str(course.root)), capture_output=True,
+                                text=True, timeout=120)
+    finally:
+        first.send_signal(signal.SIGCONT)
     first_out, first_err = first.communicate(timeout=120)
     assert first.returncode == 0, first_err
-    if second.returncode == 0:
-        pytest.skip("the first build finished before the second started")
-    assert second.returncode == 1
-    assert "another build of this course is running" in second.stderr
+    assert second.returncode == 1, second.stderr
+    assert f"another build of this course is running (pid {first.pid})" in second.stderr
     from conftest import pdf_pages
 
     assert "Essay number 19" in " ".join(pdf_pages(course.dist / "reader.pdf"))

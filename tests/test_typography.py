@@ -240,7 +240,7 @@ def test_attribution_is_roman_with_the_title_in_italic(hard, path):
 
     with pdfplumber.open(hard[path]) as pdf:
         page = next(p for p in pdf.pages if "Requiem and Other Poems" in (p.extract_text() or ""))
-        line = next(l for l in page.extract_text_lines() if "Requiem" in l["text"])
+        line = next(ln for ln in page.extract_text_lines() if "Requiem" in ln["text"])
     fonts = {c["text"]: c["fontname"].split("+")[-1] for c in line["chars"]}
     assert fonts["A"] == "Caladea" and fonts["k"] == "Caladea"          # Anna Akhmatova
     assert fonts["R"] == "Caladea-Italic" and fonts["q"] == "Caladea-Italic"
@@ -419,8 +419,8 @@ def test_bleed_and_crop_marks_for_a_print_shop(course, flags):
     assert not is_accent(pixels[bleed_bottom + 3, column])  # and stops at its edge
     with pdfplumber.open(pdf) as doc:
         page = doc.pages[1]  # pdfplumber: x as in the PDF, top = the MediaBox's height - y
-        in_line = [(page.height - l["bottom"], page.height - l["top"]) for l in page.lines
-                   if abs(l["x0"]) < 0.1 and abs(l["x1"]) < 0.1]
+        in_line = [(page.height - ln["bottom"], page.height - ln["top"]) for ln in page.lines
+                   if abs(ln["x0"]) < 0.1 and abs(ln["x1"]) < 0.1]
     assert len(in_line) == 2, "a crop mark above and below the left trim edge"
     assert all(low >= 792 + bleed or high <= -bleed for low, high in in_line), in_line
 
@@ -440,6 +440,7 @@ def test_bad_bleed_is_a_located_error(course, value, message):
 
 # --- fitting tables: the decision, on measured widths -------------------------------------------
 
+@pytest.mark.unit
 def test_fit_prefers_smaller_type_then_wrapped_headings_then_landscape_then_a_split():
     from reader.pdf.tables import Measure, fit_table
 
@@ -465,6 +466,7 @@ def test_fit_prefers_smaller_type_then_wrapped_headings_then_landscape_then_a_sp
             assert sum(widths) == pytest.approx(100)
 
 
+@pytest.mark.unit
 def test_fit_keeps_a_text_column_wide_enough_to_read():
     """Region names wrap only down to 12 ems: never a word a line."""
     from reader.pdf.tables import Measure, fit_table

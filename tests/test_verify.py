@@ -181,6 +181,7 @@ def test_a_font_name_in_two_folders_is_the_first_folders(tmp_path):
     assert identify_original(["Carlito Regular"], faces).path == FONTS / "Carlito-Regular.ttf"
 
 
+@pytest.mark.unit
 def test_tounicode_ranges_and_page_lists_parse():
     cmap = b"""2 beginbfrange <0003> <0005> <0041> <0010> <0011> [<0066006C> <00E9>]
                endbfrange 1 beginbfchar <0020> <D835DC00> endbfchar"""
@@ -271,6 +272,7 @@ def test_a_runaway_table_is_summarised_not_listed(tmp_path):
     assert re.fullmatch(r"page 1: \.\.\. and \d+ more groups of objects outside", first_page[-1])
 
 
+@pytest.mark.unit
 def test_book_regions_mirror_the_margins_of_left_and_right_pages():
     regions = book_regions(22, 24, inner_mm=24, outer_mm=18, anything_on=[0])
     assert regions(0, 612, 792) == [Box(0, 0, 612, 792, "paper")]

@@ -318,6 +318,7 @@ def test_a_class_may_not_be_called_web(course):
     assert result.exit_code == 1 and "taken" in result.output
 
 
+@pytest.mark.unit
 def test_the_sample_course_lists_every_output():
     import yaml
 

@@ -67,6 +67,7 @@ def test_a_rebuild_tells_open_pages_to_reload(server):
     conn.close()
 
 
+@pytest.mark.unit
 def test_with_reload_keeps_the_file_s_policy_otherwise():
     served = with_reload(PAGE.encode(), "abc").decode()
     assert "default-src 'none'" in served and "style-src 'self'" in served

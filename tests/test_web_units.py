@@ -10,6 +10,8 @@ import pytest
 from reader.web.body import Image, screen_body
 from reader.web.chart import chart_svg, nice_ticks
 
+pytestmark = pytest.mark.unit
+
 
 def body(html: str, **options):  # noqa: ANN003
     options.setdefault("prefix", "item-1")

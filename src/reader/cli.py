@@ -9,7 +9,21 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
+
+
+def _stop_at_once(signum: int, frame: object) -> None:
+    """An interrupt while reader is still starting (nothing is written yet): exit with
+    the shell's status for it, without a traceback from the middle of an import."""
+    raise SystemExit(128 + signum)
+
+
+if __name__ == "__main__":  # `python -m reader.cli`: from before the imports below
+    for _sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(_sig, _stop_at_once)
+
+# ruff: noqa: E402 (the imports below come after the handlers on purpose)
 import time
 from pathlib import Path
 from typing import Any
@@ -356,8 +370,6 @@ def entry() -> None:
     cleans up, see build.output), and after it, while the interpreter shuts down (the
     signals are blocked then, and one that arrived is reported in the exit code).
     """
-    import signal
-
     stops = {signal.SIGINT, signal.SIGTERM}
 
     def leave(signum: int, frame: object) -> None:

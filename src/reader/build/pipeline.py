@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..core.files import course_files
+from ..core.store import Store
 from ..core.yamlsource import Invalid
 from ..errors import CourseError, Location, Problem
 from ..course.manifest import Manifest, Settings, load_manifest
@@ -51,7 +53,8 @@ def input_signature(manifest: Manifest, settings: Settings, options: str) -> str
                     continue
                 digest.update(f"{relative}|{info.st_size}|{info.st_mtime_ns}\n".encode())
     except Invalid as exc:
-        raise CourseError(Problem(Location(manifest.root, None, None), f"the course folder {exc}"))
+        raise CourseError(Problem(Location(manifest.root, None, None),
+                                  f"the course folder {exc}")) from None
     return digest.hexdigest()
 
 
@@ -154,7 +157,7 @@ def load_course(manifest: Manifest, settings: Settings, strict: bool = False) ->
 
 def build_variant(manifest: Manifest, settings: Settings, course: Course, runner: Runner, *,
                   report: Progress | None = None, signature: str | None = None,
-                  strict: bool = False) -> BuildResult:
+                  strict: bool = False, store: Store | None = None) -> BuildResult:
     """Render one variant's outputs; replace dist files only if all succeeded.
 
     The deck's batches are handed to ``runner`` first, so that they run beside the
@@ -178,17 +181,18 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
 
     report = report or Progress()
     theme = theme_for(course.templates, course.root)
-    cache = manifest.root / ".reader-cache"
+    store = store or cache_of(manifest)
     out_dir = out_dir_for(manifest, settings)
     result = BuildResult(out_dir, warnings=list(course.warnings), timings=timings)
-    fits = pdf.table_fits(course, theme, runner, cache)
+    result.warnings.extend(cache_warning(manifest, store))
+    fits = pdf.table_fits(course, theme, runner, store)
     result.warnings.extend(_table_warnings(course, fits, strict))
     originals = None
     if any(e.original is not None for e in course.excerpts):
         from ..scans.pages import prepare
 
         report.stage("original pages")
-        originals = prepare(course, runner, cache, report.step)
+        originals = prepare(course, runner, store, report.step)
         result.original_pages = (originals.prepared, originals.reused)
         for excerpt in course.excerpts:
             if excerpt.original is not None:
@@ -198,16 +202,16 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
         result.warnings.extend(_strictly(originals.warnings + original_length_warnings(course),
                                          strict))
     with build_lock(out_dir), staged(out_dir) as staging:
-        deck_job = DeckJob(course, theme, cache, runner, priority=DECK_LATER) \
+        deck_job = DeckJob(course, theme, store, runner, priority=DECK_LATER) \
             if "pptx" in settings.outputs else None
         report.stage(f"reader: {len(course.items)} items")
         if settings.pdf_variant:
             # Tagged and archival PDFs keep one structure tree: one document, no assembly.
             data, page_map = pdf.render_single(course, theme, runner, fits=fits,
-                                               originals=originals)
+                                               originals=originals, store=store)
         else:
             data, page_map, result.cache = pdf.render_assembled(
-                course, theme, runner, cache_folder=cache, progress=report.step, fits=fits,
+                course, theme, runner, store=store, progress=report.step, fits=fits,
                 originals=originals)
         result.pages = page_map.front_pages + page_map.body_pages
         result.page_map = page_map
@@ -230,6 +234,32 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
         if signature is not None:
             staging.write(STAMP, _record(manifest, settings, signature, staging, result))
     return result
+
+
+def cache_of(manifest: Manifest, *, fresh: bool = False) -> Store:
+    """The course's cache (``.reader-cache/`` beside course.yaml); ``fresh``: one that
+    reads only what this build writes (``--force``). A cache that cannot be written is
+    found here, once, and said (``cache_warning``); the build goes on without it."""
+    store = Store(manifest.root / ".reader-cache",
+                  fresh=secrets.token_hex(8) if fresh else None)
+    assert store.folder is not None
+    probe = store.folder / f".probe-{os.getpid()}"
+    try:
+        store.folder.mkdir(exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        store.problem = exc.strerror or str(exc)
+    return store
+
+
+def cache_warning(manifest: Manifest, store: Store) -> list[Problem]:
+    """Why nothing could be cached, as a warning: the build is right, only slower."""
+    if store.problem is None:
+        return []
+    return [Problem(Location(manifest.root / ".reader-cache", None, None, manifest.root),
+                    f"the cache cannot be written ({store.problem}); this build is complete, "
+                    "but every build will lay the whole course out again until it can")]
 
 
 DECK_LATER = 1   # task priority: the deck's work fills the gaps between the reader's layouts
@@ -320,20 +350,23 @@ class Plan:
     settings: list[Settings]
     signatures: list[str]
     strict: bool
+    force: bool = False      # make everything anew: no up-to-date check, no cache read
 
     @property
     def out_dirs(self) -> list[Path]:
         return [out_dir_for(self.manifest, s) for s in self.settings]
 
     def up_to_date(self) -> bool:
-        return all(up_to_date(d, sig) for d, sig in zip(self.out_dirs, self.signatures))
+        return not self.force and \
+            all(up_to_date(d, sig) for d, sig in zip(self.out_dirs, self.signatures))
 
     def skipped(self) -> list[BuildResult]:
         return [BuildResult(d, skipped=True) for d in self.out_dirs]
 
 
 def plan(target: Path, *, class_name: str | None = None, all_classes: bool = False,
-         edition: str | None = None, strict: bool = False, tagged: bool = False) -> Plan:
+         edition: str | None = None, strict: bool = False, tagged: bool = False,
+         force: bool = False) -> Plan:
     """Read a course's manifest and decide its variants: cheap, no rendering."""
     manifest = load_manifest(target)
     settings_list = variants(manifest, class_name, all_classes, edition)
@@ -344,7 +377,7 @@ def plan(target: Path, *, class_name: str | None = None, all_classes: bool = Fal
     for settings in settings_list:
         check_out_dir(manifest.root, out_dir_for(manifest, settings))
     signatures = [input_signature(manifest, s, f"strict={strict}") for s in settings_list]
-    return Plan(manifest, settings_list, signatures, strict)
+    return Plan(manifest, settings_list, signatures, strict, force)
 
 
 def run(plan: Plan, runner: Runner, report: Progress | None = None) -> list[BuildResult]:
@@ -354,8 +387,9 @@ def run(plan: Plan, runner: Runner, report: Progress | None = None) -> list[Buil
     course before anything is written.
     """
     courses = [load_course(plan.manifest, s, plan.strict) for s in plan.settings]
+    store = cache_of(plan.manifest, fresh=plan.force)
     return [build_variant(plan.manifest, settings, course, runner, report=report,
-                          signature=signature, strict=plan.strict)
+                          signature=signature, strict=plan.strict, store=store)
             for settings, course, signature in zip(plan.settings, courses, plan.signatures)]
 
 
@@ -365,8 +399,8 @@ def build(target: Path, *, class_name: str | None = None, all_classes: bool = Fa
           report: Progress | None = None) -> list[BuildResult]:
     """Build one variant of a course, or all of them: a straight line of public calls."""
     course = plan(target, class_name=class_name, all_classes=all_classes, edition=edition,
-                  strict=strict, tagged=tagged)
-    if not force and course.up_to_date():
+                  strict=strict, tagged=tagged, force=force)
+    if course.up_to_date():
         return course.skipped()
     from .workers import Pool
 
@@ -394,11 +428,11 @@ def build_many(targets: list[Path], *, force: bool = False, jobs: int | None = N
     plans: list[tuple[Outcome, Plan]] = []
     for outcome in outcomes:
         try:
-            course = plan(outcome.target, **options)
+            course = plan(outcome.target, force=force, **options)
         except CourseError as exc:
             outcome.error = exc
             continue
-        if not force and course.up_to_date():
+        if course.up_to_date():
             outcome.results = course.skipped()
         else:
             plans.append((outcome, course))

@@ -31,6 +31,7 @@ from concurrent.futures import Future
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from ..core.tasks import completed
 from ..errors import CourseError
 
 PRELOAD = ["reader.build.preload"]   # what the fork server imports before forking workers
@@ -233,21 +234,8 @@ def collect(futures: Sequence[Future], progress: Callable[[int, int], None] | No
             ) -> list[Any]:
     """The futures' results in order; the first failure is raised at once, and the rest
     are cancelled (the build is over)."""
-    from concurrent.futures import FIRST_EXCEPTION
-    from concurrent.futures import wait as wait_futures
-
-    pending = set(futures)
-    done_count = 0
-    while pending:
-        done, pending = wait_futures(pending, return_when=FIRST_EXCEPTION)
-        for future in done:
-            if future.exception() is not None:
-                for other in pending:
-                    other.cancel()
-                raise future.exception()  # type: ignore[misc]
-        done_count += len(done)
-        if progress is not None:
-            progress(done_count, len(futures))
+    for _ in completed(futures, progress):
+        pass
     return [future.result() for future in futures]
 
 

@@ -41,12 +41,16 @@ def _seal(payload: bytes, record: dict[str, Any]) -> str:
 
 
 class Store:
-    """The cache folder of one course. ``reuse=False`` (``--force``) writes entries but
-    never reads one, so a forced build makes everything anew."""
+    """The cache folder of one course (None: nothing is cached).
 
-    def __init__(self, folder: Path | None, *, reuse: bool = True):
+    ``fresh`` (``--force``): a token of this build; entries are stamped with it, and only
+    entries so stamped are read. A forced build so makes everything anew, yet its own
+    stages still share what it made (the deck reads the pages the reader prepared), and
+    the next plain build reuses it all. Plain and picklable: tasks receive it."""
+
+    def __init__(self, folder: Path | None, *, fresh: str | None = None):
         self.folder = folder
-        self.reuse = reuse
+        self.fresh = fresh
         self.problem: str | None = None   # why the cache could not be written, once
 
     def shelf(self, kind: str, suffix: str = ".bin") -> "Shelf":
@@ -64,7 +68,7 @@ class Shelf:
 
     def get(self, key: str) -> tuple[bytes, dict[str, Any]] | None:
         """The payload and record stored under ``key``, verified; None if absent or bad."""
-        if self.folder is None or not self.store.reuse:
+        if self.folder is None:
             return None
         record_path = self.folder / f"{key}.json"
         payload_path = self.folder / f"{key}{self.suffix}"
@@ -84,6 +88,8 @@ class Shelf:
                 except OSError:
                     pass
             return None
+        if self.store.fresh is not None and record.get("fresh") != self.store.fresh:
+            return None                  # made before a forced build: made again
         return payload, record
 
     def put(self, key: str, payload: bytes, record: dict[str, Any]) -> None:
@@ -91,6 +97,8 @@ class Shelf:
         if self.folder is None or self.store.problem is not None:
             return
         sealed = {**record, "format": FORMAT, "key": key}
+        if self.store.fresh is not None:
+            sealed["fresh"] = self.store.fresh
         sealed["sha256"] = _seal(payload, sealed)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -103,7 +111,3 @@ class Shelf:
         except OSError as exc:
             self.store.problem = f"{exc.strerror or exc} ({self.folder})"
 
-
-def ChunkCache(folder: Path | None, kind: str = "chunks", suffix: str = ".pdf") -> Shelf:  # noqa: N802
-    """A shelf of a store that reuses entries (the callers' old name; see Store)."""
-    return Store(folder).shelf(kind, suffix)

@@ -9,7 +9,7 @@ saves.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future
 from typing import Any, Protocol
 
@@ -41,3 +41,25 @@ class InProcess:
             if progress is not None:
                 progress(n, len(items))
         return results
+
+
+def completed(futures: Collection[Future],
+              progress: Callable[[int, int], None] | None = None) -> Iterator[Future]:
+    """The futures as they finish, with ``progress(done, total)`` after each batch; the
+    first failure is raised at once and the others are cancelled (the build is over)."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    pending = set(futures)
+    count = 0
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            failure = future.exception()
+            if failure is not None:
+                for other in pending:
+                    other.cancel()
+                raise failure
+        yield from done
+        count += len(done)
+        if progress is not None:
+            progress(count, len(futures))

@@ -70,7 +70,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YMap:
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, (list, dict)):
             raise yaml.constructor.ConstructorError(
-                None, None, "a key must be a plain word, not a list or mapping", key_node.start_mark)
+                None, None, "a key must be a plain word, not a list or mapping",
+                key_node.start_mark)
         if key in result and index >= merged and key not in result.merged_keys:
             loader.duplicates.append((key, key_node.start_mark))
         if index < merged:
@@ -323,16 +324,6 @@ def list_of(item: Check) -> Check:
     return check
 
 
-def positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise Invalid(f"expected a whole number of 1 or more, found {describe(value)}")
-    return value
-
-
-def anything(value: Any) -> Any:
-    return value
-
-
 @dataclass(frozen=True)
 class Field:
     check: Check = text
@@ -381,5 +372,5 @@ def check_mapping(
 
 __all__ = [
     "YMap", "YList", "YamlSource", "Field", "Invalid", "check_mapping", "text", "choice",
-    "list_of", "positive_int", "anything", "describe",
+    "list_of", "describe",
 ]

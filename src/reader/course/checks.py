@@ -11,6 +11,7 @@ from ..core.files import resolve_in_course
 from ..core.yamlsource import Invalid
 from ..errors import Location, Problem
 from .copying import findings, too_long
+from .markdown import Document
 from .model import Course, Essay, Excerpt, Prose, Table
 
 MIN_PRINT_DPI = 150
@@ -21,7 +22,7 @@ def course_warnings(course: Course) -> list[Problem]:
     found: list[Problem] = []
     for item in course.items:
         if isinstance(item, (Essay, Excerpt)) and item.doc is not None:
-            found.extend(_image_warnings(item, course))
+            found.extend(_image_warnings(item, item.doc, course))
     found.extend(_copying_warnings(course))
     return found
 
@@ -77,11 +78,11 @@ def _copying_warnings(course: Course) -> list[Problem]:
     return found
 
 
-def _image_warnings(item: Essay | Excerpt, course: Course) -> list[Problem]:
+def _image_warnings(item: Essay | Excerpt, doc: Document, course: Course) -> list[Problem]:
     from PIL import Image as PILImage
 
     found = []
-    for image in item.doc.images:
+    for image in doc.images:
         if image.path.suffix.lower() == ".svg":
             reason = svg_problem(image.path, course.root)
             if reason:

@@ -19,9 +19,10 @@ import re
 from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markupsafe import Markup
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
@@ -38,16 +39,22 @@ _QUOTES = {"de": "„“‚‘", "fr": "«»‹›", "ru": "«»„“", "pl": "
            "es": "«»“”", "nl": "‘’‚’", "sv": "””’’", "da": "»«›‹", "cs": "„“‚‘"}
 
 
+class _Parser(MarkdownIt):
+    """markdown-it with its link check off: links are checked by _strip_unsafe_links."""
+
+    def validateLink(self, url: str) -> bool:
+        return True
+
+
 @lru_cache(maxsize=16)
 def _parser(lang: str, images: bool = True) -> MarkdownIt:
     """One configured parser per language (building one costs ~0.3 ms: titles are
     rendered hundreds of times). Whoever swaps a renderer rule puts it back
     (see _render_html)."""
     quotes = _QUOTES.get(lang.split("-")[0].lower(), "“”‘’")
-    md = MarkdownIt("commonmark", {"typographer": True, "html": False, "quotes": quotes})
+    md = _Parser("commonmark", {"typographer": True, "html": False, "quotes": quotes})
     md.enable(["table", "replacements", "smartquotes", "strikethrough"])
     md.use(footnote_plugin).use(front_matter_plugin)
-    md.validateLink = lambda url: True  # we check every URL ourselves (see _check_links)
     if not images:
         md.disable("image")
     return md
@@ -57,14 +64,6 @@ def _parser(lang: str, images: bool = True) -> MarkdownIt:
 class Section:
     heading: str
     paragraphs: list[str]
-
-    @property
-    def first_sentence(self) -> str:
-        for para in self.paragraphs:
-            sentences = split_sentences(para)
-            if sentences:
-                return sentences[0]
-        return ""
 
 
 @dataclass
@@ -109,7 +108,7 @@ def parse_markdown_file(path: Path, root: Path, text: str, lang: str = "en",
     problems = Problems()
     warnings: list[Problem] = []
     images = _check_images(tokens, path, root, problems, warnings, text.splitlines())
-    _check_links(tokens, path, root, problems)
+    _strip_unsafe_links(tokens)
     problems.raise_if_any()
     notes = _footnote_bodies(md, tokens, env)
     body = [t for t in _without_footnote_block(tokens)]
@@ -271,8 +270,9 @@ MAX_IMAGE_PIXELS = 60_000_000
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.I)
 
 
-def _check_links(tokens: list[Token], path: Path, root: Path, problems: Problems) -> None:
-    """Links are printed, not fetched; still, only web, mail and in-page links are kept."""
+def _strip_unsafe_links(tokens: list[Token]) -> None:
+    """Links are printed, not fetched; still, only web, mail and in-page links stay links
+    (a file: or data: link would reach outside the course in a reader's PDF viewer)."""
     for child, _ in _walk_inline(tokens):
         _clean_link(child)
 
@@ -315,7 +315,8 @@ def _without_footnote_block(tokens: list[Token]):
 
 
 def _render_html(md: MarkdownIt, tokens: list[Token], env: dict, notes: dict[int, str]) -> str:
-    renderer = md.renderer
+    # markdown-it types md.renderer as a protocol without .rules; ours is its RendererHTML
+    renderer = cast(RendererHTML, md.renderer)
 
     def footnote_ref(self, toks, idx, options, env):  # noqa: ANN001
         body = notes.get(toks[idx].meta["id"], "")
@@ -469,10 +470,10 @@ class _BlockReader:
         if kind == "blockquote_open":
             self.i += 1
             inner = self.sequence("blockquote_close")
-            attribution = None
-            if inner and isinstance(inner[-1], Paragraph) and is_attribution(inner[-1]) \
-                    and len(inner) > 1:
-                attribution = inner.pop()
+            last = inner[-1] if len(inner) > 1 else None
+            attribution = last if isinstance(last, Paragraph) and is_attribution(last) else None
+            if attribution is not None:
+                inner.pop()
             return [Quote(inner, attribution)]
         if kind == "table_open":
             return [self.table()]
@@ -495,7 +496,7 @@ class _BlockReader:
         else:                              # a later paragraph of a tight item: its start
             where, counted = str(self.item.attrGet("id")) if self.item else pid, False
         children = inline.children or []
-        figures = []
+        figures: list[Block] = []
         for child in children:
             image = child.meta.get("image") if child.type == "image" else None
             if image is not None:      # cited by its paragraph's id (an <img> keeps none)

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypedDict
 
 from markupsafe import Markup, escape
 
@@ -85,8 +85,9 @@ class Source:
 def merged_source(sources: list[Source]) -> Source:
     """One record of a work cited by several readings: each detail from the first reading
     that gives it (one gives the ISBN, another the place)."""
-    values = {f.name: next((getattr(s, f.name) for s in sources if getattr(s, f.name)), None)
-              for f in fields(Source)}
+    values: dict[str, Any] = {   # each field's own type: read by name from a Source
+        f.name: next((getattr(s, f.name) for s in sources if getattr(s, f.name)), None)
+        for f in fields(Source)}
     values["title"] = sources[0].title
     return Source(**values)
 
@@ -516,7 +517,8 @@ PERMISSION_SCHEMA = {"text": Field(text, required=True),
                      "expires": Field(expiry)}
 EXCERPT_SCHEMA = {"title": Field(text, required=True), "author": Field(text),
                   "source": Field(lambda v: v, required=True), "headnote": Field(text),
-                  "permission": Field(lambda v: v), "pages": Field(text), "lang": Field(language_tag),
+                  "permission": Field(lambda v: v), "pages": Field(text),
+                  "lang": Field(language_tag),
                   "decorative": Field(_decorative),
                   # pages of an existing document instead of typed text (documents.py)
                   "pdf": Field(text), "images": Field(lambda v: v),
@@ -527,7 +529,7 @@ QUESTIONS_SCHEMA = {"title": Field(text, required=True),
 QUESTION_SCHEMA = {"text": Field(text, required=True), "notes": Field(text)}
 TABLE_SCHEMA = {"title": Field(text, required=True), "source": Field(text),
                 "data": Field(text), "columns": Field(lambda v: v), "rows": Field(lambda v: v),
-                "chart": Field(lambda v: v), "caption": Field(text)}
+                "chart": Field(lambda v: v)}
 CHART_SCHEMA = {"type": Field(choice("bar", "line"), required=True),
                 "x": Field(text, required=True), "y": Field(lambda v: v, required=True),
                 "title": Field(text), "alt": Field(text)}
@@ -592,6 +594,28 @@ def build_course(manifest: Manifest, settings: Settings) -> Course:
                   manifest.deck_template, warnings)
 
 
+class ItemFields(TypedDict):
+    """What every item has, whatever its kind: the keyword arguments of :class:`Item`
+    but its title (each kind reads its own)."""
+
+    kind: str
+    name: str
+    path: Path
+    number: int
+    index: int
+    part: Part | None
+    location: Location
+    anchor: str
+
+
+class ProseFields(TypedDict):
+    """The keyword arguments of :class:`Prose` read from an essay's or excerpt's text."""
+
+    doc: Document
+    lang: str | None
+    decorative: bool | frozenset[Path]
+
+
 def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int, anchor: str,
                part: Part | None, problems: Problems, warnings: list[Problem]) -> Item | None:
     try:
@@ -600,8 +624,8 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int, anc
         line = getattr(exc, "line", None)
         raise CourseError(Problem(Location(ref.path, line, None, root),
                                   f"{ref.kind} file {exc} (named at {ref.location})")) from None
-    common = dict(kind=ref.kind, name=ref.name, path=ref.path, number=number, index=index,
-                  part=part, location=ref.location, anchor=anchor)
+    common = ItemFields(kind=ref.kind, name=ref.name, path=ref.path, number=number, index=index,
+                        part=part, location=ref.location, anchor=anchor)
     if ref.kind in ("essay", "excerpt"):
         doc = parse_markdown_file(ref.path, root, raw, lang, anchor)
         warnings.extend(doc.warnings)
@@ -626,7 +650,7 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int, anc
                               f"the front matter of this {ref.kind}", where=doc.front_location)
         if front is None or "title" not in front:
             return None
-        prose = _prose_options(front, doc, ref, root, lang, raw, problems)
+        prose = _prose_options(front, doc, ref, root, lang, raw, problems, anchor)
         doc = prose["doc"]
         for key in ("title", "headnote"):
             _no_images(front.get(key), doc.front_src.value(doc.front, key), f"the {key}",
@@ -684,17 +708,18 @@ def _body_line(raw: str) -> int:
 
 
 def _prose_options(front: dict, doc: Document, ref: ItemRef, root: Path, lang: str, raw: str,
-                   problems: Problems) -> dict[str, Any]:
+                   problems: Problems, anchor: str) -> ProseFields:
     """An essay's or excerpt's own language and decorative images, from its front matter.
 
     A text in another language than the course is parsed again with that language's
     quotation marks, and is marked with its language for screen readers and hyphenation.
+    ``anchor``: the item's, which its blocks' ids begin with (as in the first parse).
     """
-    options: dict[str, Any] = {"doc": doc, "lang": None, "decorative": frozenset()}
+    options: ProseFields = {"doc": doc, "lang": None, "decorative": frozenset()}
     own = front.get("lang")
     if own and own.lower() != lang.lower():
         options["lang"] = own
-        options["doc"] = doc = parse_markdown_file(ref.path, root, raw, own)
+        options["doc"] = doc = parse_markdown_file(ref.path, root, raw, own, anchor)
     marked = front.get("decorative")
     if marked is True:
         options["decorative"] = True
@@ -768,7 +793,7 @@ def _permission(data: YMap, src: YamlSource, problems: Problems
 
 
 def _questions(data: Any, src: YamlSource, where: Location, problems: Problems,
-               common: dict, lang: str) -> Questions | None:
+               common: ItemFields, lang: str) -> Questions | None:
     clean = check_mapping(data, QUESTIONS_SCHEMA, src, problems, "a questions file", where)
     if not clean or "questions" not in clean or "title" not in clean:
         return None
@@ -793,8 +818,8 @@ def _questions(data: Any, src: YamlSource, where: Location, problems: Problems,
             except Invalid as exc:
                 problems.add(loc, f"question {i + 1}: {exc}; write the question as text or "
                                   "as 'text:' with optional 'notes:'")
-    return Questions(title=clean["title"], questions=questions, intro=_typographic(clean.get("intro"), lang),
-                     **common)
+    return Questions(title=clean["title"], questions=questions,
+                     intro=_typographic(clean.get("intro"), lang), **common)
 
 
 _NUMBER = re.compile(r"^[-−]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
@@ -820,7 +845,7 @@ def parse_number(value: Any) -> Any:
     return value
 
 
-def _table(data: Any, src: YamlSource, where: Location, problems: Problems, common: dict,
+def _table(data: Any, src: YamlSource, where: Location, problems: Problems, common: ItemFields,
            root: Path, lang: str) -> Table | None:
     clean = check_mapping(data, TABLE_SCHEMA, src, problems, "a table file", where)
     if clean is None or "title" not in clean:
@@ -847,8 +872,8 @@ def _table(data: Any, src: YamlSource, where: Location, problems: Problems, comm
         return None
     if len(problems.items) > count_before or columns is None:
         return None
-    table = Table(title=clean["title"], columns=columns, rows=rows, source=_typographic(clean.get("source"), lang),
-                  data_path=data_path, **common)
+    table = Table(title=clean["title"], columns=columns, rows=rows,
+                  source=_typographic(clean.get("source"), lang), data_path=data_path, **common)
     if "chart" in data:
         table.chart = _chart(data, table, src, problems, cell)
     return table

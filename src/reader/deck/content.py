@@ -9,18 +9,18 @@ numbers, a quotation keeps its attribution, a pipe table is a table. A
 ``###`` heading is a bold sub-heading on the slide; a figure ends the run of
 text before it (it gets a slide of its own, in document order).
 
-Each kind of block has its own function (BLOCKS maps the kind to it).
+Each kind of block has its own function (block_runs picks it).
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, replace
-from typing import Callable, Union
+from typing import Any, Callable, Union
 
 from ..course.blocks import (Block, Figure, Heading, ListBlock, Paragraph, Quote, Span,
                              TableBlock)
-from .flow import ParaStyle, TextPart, Unit
+from .flow import ParaStyle, Part, TextPart, Unit
 from .tables import Cell, Table, grids
 from .textfit import Metrics
 
@@ -59,7 +59,7 @@ class Context:
 def units(blocks: list[Block], ctx: Context) -> list[Run]:
     out: list[Run] = []
     for block in blocks:
-        out.extend(BLOCKS[type(block)](block, ctx))
+        out.extend(block_runs(block, ctx))
         ctx.after_paragraph = isinstance(block, Paragraph) and ctx.summary and \
             not block.verse
     return out
@@ -77,7 +77,8 @@ def _summary_bullet(block: Paragraph, ctx: Context) -> Unit:
     style = ctx.style(margin=HANG, hang=HANG, bullet=BULLETS[0])
     key = ctx.key()
     first = block.pieces[0]
-    parts = [TextPart(key, style, first.spans, first.start, first.end, notes=block.text)]
+    parts: list[Part] = [TextPart(key, style, first.spans, first.start, first.end,
+                                  notes=block.text)]
     lead_in = block.text.rstrip().endswith(":")
     if lead_in and len(block.pieces) > 1:
         last = block.pieces[-1]
@@ -90,14 +91,13 @@ def _whole(block: Paragraph, ctx: Context, style: ParaStyle, number: int | None 
            bulleted: bool = False) -> list[Run]:
     """Every sentence (or line) of a paragraph, each a unit: the slide may end between them."""
     key = ctx.key()
+    lead_in = not bulleted and block.text.rstrip().endswith(":")
     out: list[Run] = []
     for n, piece in enumerate(block.pieces):
         part = TextPart(key, style, piece.spans, piece.start, piece.end,
                         new_line=piece.new_line and n > 0, first=n == 0,
                         number=number if n == 0 else None)
-        out.append(Unit([part]))
-    if not bulleted:
-        out[-1].keep_with_next = block.text.rstrip().endswith(":")
+        out.append(Unit([part], keep_with_next=lead_in and n == len(block.pieces) - 1))
     return out
 
 
@@ -124,7 +124,7 @@ def list_block(block: ListBlock, ctx: Context) -> list[Run]:
                           bullet=None if block.ordered else BULLETS[level % len(BULLETS)],
                           numbered=block.ordered,
                           space_before=ctx.size * (0.5 if level == 0 else NESTED_SPACE))
-        parts = []
+        parts: list[Part] = []
         first_paragraph = True
         for child in item.blocks:
             if isinstance(child, Paragraph) and first_paragraph:
@@ -135,7 +135,7 @@ def list_block(block: ListBlock, ctx: Context) -> list[Run]:
                 runs = _whole(child, ctx, replace(style, bullet=None, numbered=False,
                                                   space_before=ctx.size * NESTED_SPACE))
             else:
-                runs = BLOCKS[type(child)](child, inner)
+                runs = block_runs(child, inner)
             parts.extend(p for run in runs if isinstance(run, Unit) for p in run.parts)
         if parts:
             out.append(Unit(parts))
@@ -177,8 +177,13 @@ def figure(block: Figure, ctx: Context) -> list[Run]:
     return [block]
 
 
-BLOCKS: dict[type, Callable[[Block, Context], list[Run]]] = {
+# Each kind of block has its own function (Any: each takes its own kind, which BLOCKS pairs;
+# tests/test_deck_plan.py checks that every kind of Block has one).
+BLOCKS: dict[type, Callable[[Any, Context], list[Run]]] = {
     Paragraph: paragraph, Heading: heading, ListBlock: list_block, Quote: quote,
-    TableBlock: table, Figure: figure,
-}
+    TableBlock: table, Figure: figure}
+
+
+def block_runs(block: Block, ctx: Context) -> list[Run]:
+    return BLOCKS[type(block)](block, ctx)
 

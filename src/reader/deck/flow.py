@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from ..course.blocks import Spans, plain, slice_spans
 from .textfit import LINE_HEIGHT, Flow, Metrics, Word
@@ -92,7 +93,7 @@ class RowPart:
         return self.table.anchors[self.row]
 
 
-class TableLike:
+class TableLike(Protocol):
     """What flow needs of a planned table (tables.Grid): its rows' heights and anchors."""
 
     header_height: float

@@ -32,17 +32,22 @@ from typing import TYPE_CHECKING, Callable
 from lxml import etree
 
 
+from ..core.store import Store
 from ..course.model import Course, Item, Part
 
 if TYPE_CHECKING:
     from ..core.tasks import Runner
 
+# The package's names, as the OPC standard spells them. Not imported from python-pptx's
+# constants: importing pptx costs about 1 s, and this module runs in the build's own
+# process, where python-pptx is otherwise never loaded (tests/test_deck_plan.py checks
+# that the two agree).
 RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SLIDE_REL = R_NS + "/slide"
-DECK_FORMAT = "slides-v3"   # bump when what a group records changes
+DECK_FORMAT = "slides-v4"   # bump when what a group records changes
 LOCAL = "/@group"           # prefix of a group's own part names: never a base part's name
 BATCH = 25                  # items per python-pptx Presentation: bounds the deck's memory
 
@@ -293,9 +298,9 @@ def join(base: Base, groups: list[Group]) -> bytes:
     pres = next(r.target for r in _read_rels(files, "/") if r.type.endswith("/officeDocument"))
     namer = Namer({"/" + m for m in files})
     media: dict[str, str] = {}      # sha256 -> part name: one copy of a repeated picture
-    for part in base.parts:
-        if part.startswith("/ppt/media/"):
-            media.setdefault(hashlib.sha256(files[part.lstrip("/")]).hexdigest(), part)
+    for name in base.parts:
+        if name.startswith("/ppt/media/"):
+            media.setdefault(hashlib.sha256(files[name.lstrip("/")]).hexdigest(), name)
     added: list[tuple[str, str]] = []
     slide_names: list[str] = []
     for group in groups:
@@ -465,15 +470,16 @@ def segment_names(course: Course) -> list[str]:
     return names
 
 
-def task_batch(course: Course, theme, names: list[str]  # noqa: ANN001
-               ) -> tuple[Base, dict[str, Group]]:
+def task_batch(course: Course, theme, names: list[str],  # noqa: ANN001
+               store: Store | None) -> tuple[Base, dict[str, Group]]:
     """One batch of the deck's segments, planned and written with python-pptx (a task of
     the build's pool): the package cut into its base and one group per segment."""
     from .plan import Planner
     from .slides import DeckWriter, set_core_properties
 
     writer = DeckWriter(course, theme)
-    planner = Planner(course, theme, writer.geometry)
+    planner = Planner(course, theme, writer.geometry,
+                      store if store is not None and store.folder is not None else None)
     buffer = io.BytesIO()
     prs, segments = writer.write(planner.segments(only=set(names)))
     set_core_properties(prs, course)
@@ -499,21 +505,20 @@ class DeckJob:
     slides must not carry one build's page numbers into the next.
     """
 
-    def __init__(self, course: Course, theme, cache_folder: Path | None,  # noqa: ANN001
+    def __init__(self, course: Course, theme, store: Store | None,  # noqa: ANN001
                  runner: "Runner", priority: int = 0):
         import threading
         from concurrent.futures import Future
 
-        from ..core.store import ChunkCache
-
+        store = store or Store(None)
         self.stats = DeckStats()
-        self.cache = ChunkCache(cache_folder, "slides", suffix=".zip")
+        self.cache = store.shelf("slides", ".zip")
         self.keys = segment_keys(course, deck_fingerprint(course, theme))
         self.items = {item.anchor for item in course.items}
         self.groups = self._cached()
         self.names = segment_names(course)
         todo = [n for n in self.names if n not in self.groups]   # always the title slide
-        self.batches = [runner.submit(task_batch, course, theme, todo[at:at + BATCH],
+        self.batches = [runner.submit(task_batch, course, theme, todo[at:at + BATCH], store,
                                       priority=priority)
                         for at in range(0, len(todo), BATCH)]
         self.slides = 0
@@ -569,10 +574,10 @@ class DeckJob:
         return package, self.slides, self.stats
 
 
-def render_deck(course: Course, theme, cache_folder: Path | None,  # noqa: ANN001
+def render_deck(course: Course, theme, store: Store | None = None,  # noqa: ANN001
                 runner: "Runner | None" = None) -> tuple[bytes, int, DeckStats]:
     """The deck as a package (stored zip), its slide count, and what was reused; its
     batches run by ``runner`` (here, when none is given)."""
     from ..core.tasks import InProcess
 
-    return DeckJob(course, theme, cache_folder, runner or InProcess()).result()
+    return DeckJob(course, theme, store, runner or InProcess()).result()

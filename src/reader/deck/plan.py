@@ -8,8 +8,8 @@ objects. Everything here is measured with the theme's font metrics
 (textfit.py), so what fits is decided here, and it can be tested without
 python-pptx.
 
-Each kind of item has its own function (KINDS); each kind of block in an
-essay or excerpt too (content.BLOCKS).
+Each kind of item has its own function (plan_item); each kind of block in an
+essay or excerpt too (content.block_runs).
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Union
+from typing import TYPE_CHECKING, Any, Callable, Union
 
+from ..core.store import Store
 from ..course.blocks import Figure, Heading, Image, Span, plain
 from ..course.markdown import inline_spans
 from ..course.model import Course, Essay, Excerpt, Item, Part, Questions, Table
@@ -195,18 +197,21 @@ class Segment:
 class Planner:
     """Plans the slides of one course with one theme on one slide geometry."""
 
-    def __init__(self, course: Course, theme: Theme, geometry: Geometry = Geometry()):
+    def __init__(self, course: Course, theme: Theme, geometry: Geometry = Geometry(),
+                 store: Store | None = None):
         self.course = course
         self.geometry = geometry
+        # pictures of original pages are files the writer reads: a folder even uncached
+        self.store = store or Store(course.root / ".reader-cache")
         tokens = theme.tokens
         self.sizes = tokens["deck"]
         self.small = float(self.sizes["small"])
         self.min_body = float(self.sizes["min_body"])
         self.lang = course.settings.lang
         family = tokens["fonts"]["deck_metrics"]
-        self.metrics = Metrics({(b, i): theme.font_file(family, b, i)
+        self.metrics = Metrics({(b, i): path
                                 for b in (False, True) for i in (False, True)
-                                if theme.font_file(family, b, i)})
+                                if (path := theme.font_file(family, b, i))})
         self.keys = itertools.count(1)      # paragraph identities, unique in the plan
         self.originals: "Originals | None" = None   # prepared pages, read when first needed
 
@@ -228,17 +233,17 @@ class Planner:
             segment("agenda", self.agenda)
         for entry in self.course.entries:
             if isinstance(entry, Part):
-                segment(entry.anchor, lambda part=entry: [self.divider(part)])
+                segment(entry.anchor, partial(self.divider, entry))
                 for item in entry.items:
-                    segment(item.anchor, lambda item=item: self.item(item))
+                    segment(item.anchor, partial(self.item, item))
             else:
-                segment(entry.anchor, lambda item=entry: self.item(item))
+                segment(entry.anchor, partial(self.item, entry))
         if self.course.excerpts:
             segment("sources", self.sources)
         return out
 
     def item(self, item: Item) -> list[Slide]:
-        return KINDS[item.kind](self, item)
+        return plan_item(self, item)
 
     # --- frames --------------------------------------------------------------------------------
 
@@ -312,7 +317,7 @@ class Planner:
             for part in unit.parts:
                 kind = "table" if isinstance(part, RowPart) else "text"
                 same = groups and groups[-1][0] == kind and (
-                    kind == "text" or groups[-1][1][-1].table is part.table)
+                    not isinstance(part, RowPart) or groups[-1][1][-1].table is part.table)
                 if same:
                     groups[-1][1].append(part)
                 else:
@@ -478,7 +483,7 @@ class Planner:
     def sources(self) -> list[Slide]:
         return self.bullets("sources", "Sources", source_lines(self.course), self.min_body + 2)
 
-    def divider(self, part: Part) -> Slide:
+    def divider(self, part: Part) -> list[Slide]:
         g = self.geometry
         colour = "paper" if not g.custom else "ink"
         title = self.title(part.title_text, g.section_title, self.sizes["title"],
@@ -488,9 +493,9 @@ class Planner:
             "Label")
         items = "\n".join(f"{i.label}: {i.title_text}" for i in part.items)
         notes = f"{part.label}: {part.title_text}\nReader {page_token(part.anchor)}\n\n{items}"
-        return Slide(part.anchor, "section", title, [label], notes,
-                     (part.anchor, part.anchor, part.anchor),
-                     background=None if g.custom else "accent")
+        return [Slide(part.anchor, "section", title, [label], notes,
+                      (part.anchor, part.anchor, part.anchor),
+                      background=None if g.custom else "accent")]
 
 
 # --- the kinds of item ---------------------------------------------------------------------
@@ -514,7 +519,7 @@ def plan_essay(p: Planner, essay: Essay) -> list[Slide]:
             title, runs = group[0]
             slides.extend(p.text_slides(essay, runs, box, title, kicker))
             continue
-        runs: list[content.Run] = []
+        runs = []
         for title, section in group:
             if title != essay.title_text:   # the lead's heading would repeat the slide's
                 runs.append(_subheading(p, title))
@@ -576,12 +581,12 @@ def split_sections(blocks: list, title: str) -> list[tuple[str, list]]:
 SHORT = 1 / 2     # a section shorter than this share of a slide may share one
 
 
-def merge_short(p: Planner, sections: list[tuple[str, list]], box: Box
-                ) -> list[list[tuple[str, list]]]:
+def merge_short(p: Planner, sections: list[tuple[str, list[content.Run]]], box: Box
+                ) -> list[list[tuple[str, list[content.Run]]]]:
     """Consecutive short sections (one slide, at most half full, no figure), grouped to share
     a slide while together they fit one; any other section stands alone."""
     measure = Measure(p.metrics, box.text_width)
-    groups: list[list[tuple[str, list]]] = []
+    groups: list[list[tuple[str, list[content.Run]]]] = []
     open_group = False
     for title, runs in sections:
         short = all(isinstance(r, Unit) for r in runs) and \
@@ -700,14 +705,13 @@ def _original_pages(p: Planner, excerpt: Excerpt) -> list[tuple["Prepared", Path
     before the deck was started), each with a picture file of it for the first slide."""
     import hashlib
 
-    from ..core.store import Store
     from ..core.tasks import InProcess
     from ..scans.pages import picture, prepare
 
-    folder = p.course.root / ".reader-cache"
+    folder = p.store.folder or p.course.root / ".reader-cache"
     if p.originals is None:
-        p.originals = prepare(p.course, InProcess(), folder)
-    shelf = Store(folder).shelf("pictures", ".png")
+        p.originals = prepare(p.course, InProcess(), p.store)
+    shelf = p.store.shelf("pictures", ".png")
     found = []
     for n, page in enumerate(p.originals.of(excerpt)):
         key = hashlib.sha256(f"{page.key}|deck|{ORIGINAL_DPI}".encode()).hexdigest()
@@ -843,10 +847,12 @@ def notes_of(units: list[Unit]) -> str:
     for unit in units:
         for part in unit.parts:
             if isinstance(part, RowPart):
-                if part.table is not table:
-                    table = part.table
+                grid = part.table
+                assert isinstance(grid, Grid)    # a RowPart is one of tables.Grid.units
+                if grid is not table:
+                    table = grid
                     out += ("\n\n" if out else "") + "\t".join(c.text for c in table.header)
-                out += "\n" + "\t".join(c.text for c in part.table.rows[part.row])
+                out += "\n" + "\t".join(c.text for c in grid.rows[part.row])
                 key = None
                 continue
             table = None
@@ -884,7 +890,10 @@ def source_lines(course: Course) -> list[str]:
     return lines
 
 
-KINDS: dict[str, Callable[[Planner, Item], list[Slide]]] = {
-    "essay": plan_essay, "excerpt": plan_excerpt, "questions": plan_questions,
-    "table": plan_table,
-}
+# Each kind of item has its own planner (Any: each takes its own kind, which KINDS pairs).
+KINDS: dict[type[Item], Callable[[Planner, Any], list[Slide]]] = {
+    Essay: plan_essay, Excerpt: plan_excerpt, Questions: plan_questions, Table: plan_table}
+
+
+def plan_item(p: Planner, item: Item) -> list[Slide]:
+    return KINDS[type(item)](p, item)

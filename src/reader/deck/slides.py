@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
@@ -25,6 +25,9 @@ from . import pptx_compat as compat
 from .plan import (EMU_PER_PT, INSET_X, INSET_Y, Box, ChartShape, Geometry, PictureShape,
                    Segment, Slide, TableShape, TextFrame)
 from .tables import PAD_X, PAD_Y
+
+if TYPE_CHECKING:   # pptx.Presentation is the function that opens one; this is its class
+    from pptx.presentation import Presentation as PptxPresentation
 
 # plan layout -> (names a template may give it, index in the default template)
 LAYOUTS = {"cover": (("Title Slide",), 0), "content": (("Title and Content",), 1),
@@ -121,7 +124,8 @@ class DeckWriter:
 
     # --- slides ----------------------------------------------------------------------------
 
-    def write(self, segments: list[Segment]) -> tuple[Presentation, list[tuple[str, int, int]]]:
+    def write(self, segments: list[Segment]
+              ) -> tuple[PptxPresentation, list[tuple[str, int, int]]]:
         """All the segments' slides; and (name, first slide, count) for each segment."""
         spans = []
         for segment in segments:
@@ -286,7 +290,7 @@ WRITERS: dict[type, Callable] = {TextFrame: DeckWriter.text, TableShape: DeckWri
                                  PictureShape: DeckWriter.picture}
 
 
-def set_core_properties(prs: Presentation, course: Course) -> None:
+def set_core_properties(prs: PptxPresentation, course: Course) -> None:
     """Title, author and language in the file's properties. Dates are set when the package
     is finished (join.normalise_zip), from core.dates."""
     s = course.settings

@@ -158,8 +158,11 @@ def _widths(natural: list[float], longest: list[float], width: float) -> list[fl
 
 def _grid(table: Table, metrics: Metrics, columns: list[int], widths: list[float],
           size: float, capacity: float) -> Grid:
-    pick = lambda row: [row[c] for c in columns]  # noqa: E731
-    grid = Grid(columns, widths, pick(table.header), [], [], size, gap=size * 0.5 + 7.2)   # + a text frame's insets
+    def pick(row: list[Cell]) -> list[Cell]:
+        return [row[c] for c in columns]
+
+    # the gap: half a line, plus a text frame's insets
+    grid = Grid(columns, widths, pick(table.header), [], [], size, gap=size * 0.5 + 7.2)
     grid.header_height = row_height(metrics, grid.header, widths, size, bold=True)
     room = max(capacity - grid.header_height, size * LINE_HEIGHT + 2 * PAD_Y + ROW_SLACK)
     for row, anchor in zip(table.rows, table.anchors):

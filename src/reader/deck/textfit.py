@@ -57,14 +57,16 @@ class Flow(NamedTuple):
 class Metrics:
     def __init__(self, fonts: dict[tuple[bool, bool], Path]):
         self.fonts = fonts
+        # The caches belong to the instance (not lru_cache on the methods, which would keep
+        # every Metrics a long-lived worker process ever made alive through its keys).
+        self._font = lru_cache(maxsize=8)(self._load_font)
+        self._word = lru_cache(maxsize=200_000)(self._measure_word)
 
-    @lru_cache(maxsize=8)
-    def _font(self, bold: bool, italic: bool) -> ImageFont.FreeTypeFont:
+    def _load_font(self, bold: bool, italic: bool) -> ImageFont.FreeTypeFont:
         path = self.fonts.get((bold, italic)) or self.fonts[(False, False)]
         return ImageFont.truetype(str(path), _REF_SIZE)
 
-    @lru_cache(maxsize=200_000)
-    def _word(self, word: str, bold: bool, italic: bool) -> float:
+    def _measure_word(self, word: str, bold: bool, italic: bool) -> float:
         """Words are measured once: packing slides measures the same words over and over."""
         return self._font(bold, italic).getlength(word) if word else 0.0
 

@@ -13,7 +13,6 @@ file stays close to a single-document render's size.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -268,7 +267,3 @@ def _metadata(pdf: pikepdf.Pdf, metadata: dict[str, str], lang: str) -> None:
         if value:
             pdf.docinfo[pikepdf.Name("/" + key)] = value
     pdf.Root.Lang = lang
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

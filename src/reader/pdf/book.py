@@ -13,13 +13,13 @@ assembled reader is tested against, and the path for tagged PDFs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..core.dates import document_date, iso_date, pdf_date
 from ..course.model import Course, Excerpt, Item, Part
 from ..course.pagemap import PageMap
 from ..course.theme import Theme
+from ..core.store import Store
 from ..core.tasks import InProcess, Runner
 from .engine import chunk_css, pdf_options
 from .furniture import Furniture, running_head, strings_html
@@ -60,18 +60,17 @@ def body_chunks(course: Course) -> list[Chunk]:
 
 
 def table_fits(course: Course, theme: Theme, runner: Runner | None = None,
-               cache_folder: Path | None = None) -> dict[str, "Fit"]:
+               store: Store | None = None) -> dict[str, "Fit"]:
     """How each data table is printed (pdf/tables.py), from one measuring layout of them
     all; cached by that document, so an edit elsewhere measures nothing."""
     import hashlib
 
-    from ..core.store import ChunkCache
     from .tables import fits_from
 
     html = measure_html(HtmlBuilder(course, theme, {}))
     if html is None:
         return {}
-    cache = ChunkCache(cache_folder, "tables", suffix=".bin")
+    cache = (store or Store(None)).shelf("tables", ".bin")
     key = hashlib.sha256((_base_fingerprint(course, theme) + html).encode()).hexdigest()
     hit = cache.get(key)
     measured = hit[1].get("measured") if hit is not None else None
@@ -84,19 +83,22 @@ def table_fits(course: Course, theme: Theme, runner: Runner | None = None,
 def render_single(course: Course, theme: Theme, runner: Runner | None = None,
                   charts: dict[str, str] | None = None,
                   fits: dict[str, "Fit"] | None = None,
-                  originals: Originals | None = None) -> tuple[bytes, PageMap]:
+                  originals: Originals | None = None,
+                  store: Store | None = None) -> tuple[bytes, PageMap]:
     """The whole reader as one WeasyPrint document: the reference the chunks must match,
     and the path for tagged PDFs (their structure tree stays whole).
 
     ``fits``: how its data tables are set (``table_fits``); measured here if not given.
     ``originals``: prepared pages of excerpts from PDFs or images; WeasyPrint cannot
     embed a PDF page, so here each is a picture, its text the picture's alternative
-    text (what a screen reader reads)."""
+    text (what a screen reader reads). ``store``: where those pictures are kept
+    (WeasyPrint reads them as files of the course); the course's cache if not given."""
     runner = runner or InProcess()
+    store = store or Store(course.root / ".reader-cache")
     if fits is None:
-        fits = table_fits(course, theme, runner)
+        fits = table_fits(course, theme, runner, store)
     placeholders = chart_placeholders(course, theme)
-    pictures = _original_pictures(course, theme, runner, originals)
+    pictures = _original_pictures(course, theme, runner, originals, store)
     builder = HtmlBuilder(course, theme, charts if charts is not None else placeholders, fits,
                           pictures)
     chunks = body_chunks(course)
@@ -132,27 +134,26 @@ PICTURE_DPI = 300     # pictures of original pages in the single document
 
 
 def _original_pictures(course: Course, theme: Theme, runner: Runner,
-                       originals: Originals | None) -> dict[str, list[dict]]:
+                       originals: Originals | None, store: Store) -> dict[str, list[dict]]:
     """For the single document: each original page as a picture file in the course's
     cache (where the contained fetcher may read it), at the size the fast reader draws it,
     with its text as alternative text."""
     import hashlib
 
-    from ..core.store import ChunkCache
     from ..scans.pages import picture
     from .inserts import original_note, placement, text_block
 
     excerpts = [e for e in course.excerpts if e.original is not None]
     if not excerpts:
         return {}
-    folder = course.root / ".reader-cache"
+    folder = store.folder or course.root / ".reader-cache"
     if originals is None:
-        originals = prepare_originals(course, runner, folder)
+        originals = prepare_originals(course, runner, store)
     builder = HtmlBuilder(course, theme, {})
-    geometry, _ = _cached_geometry(Layout(runner, engine_spec(course, theme)), builder, folder,
+    geometry, _ = _cached_geometry(Layout(runner, engine_spec(course, theme)), builder, store,
                                    _base_fingerprint(course, theme))
     x0, y0, x1, y1 = text_block(geometry)
-    shelf = ChunkCache(folder, "pictures", suffix=".png")
+    shelf = store.shelf("pictures", ".png")
     found: dict[str, list[dict]] = {}
     for excerpt in excerpts:
         assert excerpt.original is not None
@@ -206,23 +207,28 @@ def _base_fingerprint(course: Course, theme: Theme) -> str:
         f"{pdf_options(course)}".encode()).hexdigest()
 
 
-def _cached_geometry(layout, builder: HtmlBuilder, folder: Path | None,  # noqa: ANN001
+def _margins(values: list) -> tuple[float, float, float, float]:
+    """Top, right, bottom and left margins, as a cached geometry lists them."""
+    top, right, bottom, left = map(float, values)
+    return top, right, bottom, left
+
+
+def _cached_geometry(layout, builder: HtmlBuilder, store: Store,  # noqa: ANN001
                      base: str) -> tuple["Geometry", Furniture]:
     """The page geometry and the margin boxes (furniture.py), probed once per theme and
     paper (a five-page layout otherwise)."""
     import hashlib
 
-    from ..core.store import ChunkCache
     from .assemble import Geometry
 
-    cache = ChunkCache(folder, "geometry")
+    cache = store.shelf("geometry", ".pdf")
     html = probe_html(builder)
     key = hashlib.sha256((base + html).encode()).hexdigest()
     hit = cache.get(key)
     if hit is not None:
         g = hit[1]["geometry"]
-        return (Geometry(float(g[0]), float(g[1]), tuple(map(float, g[2])),
-                         tuple(map(float, g[3])), tuple(map(float, g[4])) if g[4] else None),
+        return (Geometry(float(g[0]), float(g[1]), _margins(g[2]), _margins(g[3]),
+                         _margins(g[4]) if g[4] else None),
                 Furniture.from_json(hit[1]["furniture"]))
     geometry, furniture = layout.geometry(html)
     cache.put(key, b"", {"geometry": [geometry.width, geometry.height, list(geometry.right),
@@ -232,16 +238,14 @@ def _cached_geometry(layout, builder: HtmlBuilder, folder: Path | None,  # noqa:
     return geometry, furniture
 
 
-def _strings(layout: Layout, builder: HtmlBuilder, folder: Path | None,
+def _strings(layout: Layout, builder: HtmlBuilder, store: Store,
              base: str) -> Callable[[list[tuple[str, str]]], tuple[bytes, dict, list[dict]]]:
     """How assembly gets the running heads' and folios' strings laid out: one small
     document (furniture.py), cached by its HTML (an edit that moves no page reuses it)."""
     import hashlib
 
-    from ..core.store import ChunkCache
-
     def lay_out(strings: list[tuple[str, str]]) -> tuple[bytes, dict, list[dict]]:
-        cache = ChunkCache(folder, "furniture")
+        cache = store.shelf("furniture", ".pdf")
         html = strings_html(builder.render([], front=False), strings)
         key = hashlib.sha256((base + html).encode()).hexdigest()
         hit = cache.get(key)
@@ -257,7 +261,7 @@ def _strings(layout: Layout, builder: HtmlBuilder, folder: Path | None,
 
 
 def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
-                     cache_folder: Path | None = None,
+                     store: Store | None = None,
                      progress: Callable[[int, int, str], None] | None = None,
                      fits: dict[str, "Fit"] | None = None,
                      originals: Originals | None = None):
@@ -270,20 +274,19 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
     """
     import hashlib
 
-    from ..core.store import ChunkCache
-
+    store = store or Store(None)
     if originals is None:
-        originals = prepare_originals(course, runner, cache_folder)
+        originals = prepare_originals(course, runner, store)
     layout = Layout(runner or InProcess(), engine_spec(course, theme))
     if fits is None:
-        fits = table_fits(course, theme, runner, cache_folder)
+        fits = table_fits(course, theme, runner, store)
     placeholders = chart_placeholders(course, theme)
     builder = HtmlBuilder(course, theme, placeholders, fits)
     base = _base_fingerprint(course, theme)
-    geometry, furniture = _cached_geometry(layout, builder, cache_folder, base)
+    geometry, furniture = _cached_geometry(layout, builder, store, base)
     extra = chunk_css(geometry)
     fingerprint = hashlib.sha256(f"{base}|{extra}".encode()).hexdigest()
-    cache = ChunkCache(cache_folder)
+    cache = store.shelf("chunks", ".pdf")
     chunks = body_chunks(course)
     htmls = [builder.render_bare([c.section()], extra_css=extra) for c in chunks]
     keys = [hashlib.sha256((fingerprint + html + _inserted(c, originals)).encode()).hexdigest()
@@ -318,12 +321,12 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
                               "notes": {str(k): v for k, v in notes[key].items()}})
         cache.stats.rendered.append(key)
     page_map, pieces, duplex = _place(course, chunks, keys, results, notes)
-    front_pdf, front_meta = _front_matter(layout, builder, cache_folder, fingerprint, page_map)
+    front_pdf, front_meta = _front_matter(layout, builder, store, fingerprint, page_map)
     page_map.front_pages = front_meta["pages"]
-    fonts = ChunkCache(cache_folder, "fonts", suffix=".ttf")
-    strings = _strings(layout, builder, cache_folder, base)
+    font_shelf = store.shelf("fonts", ".ttf")
+    strings = _strings(layout, builder, store, base)
     return _assemble(course, theme, front_pdf, front_meta, pieces, geometry, furniture, strings,
-                     duplex, page_map, fonts), page_map, cache.stats
+                     duplex, page_map, font_shelf), page_map, cache.stats
 
 
 def _inserted(chunk: Chunk, originals: Originals) -> str:
@@ -371,25 +374,22 @@ def _original_anchors(chunk: Chunk, page_map: PageMap, inserted: list[int]) -> N
         page_map.pages[f"{chunk.key}-p{n}"] = 1
 
 
-def prepare_originals(course: Course, runner: Runner | None, folder: Path | None
-                      ) -> Originals:
+def prepare_originals(course: Course, runner: Runner | None, store: Store) -> Originals:
     from ..scans.pages import prepare
 
-    return prepare(course, runner, folder)
+    return prepare(course, runner, store)
 
 
-def _front_matter(layout, builder: HtmlBuilder, folder: Path | None,  # noqa: ANN001
+def _front_matter(layout, builder: HtmlBuilder, store: Store,  # noqa: ANN001
                   fingerprint: str, page_map: PageMap) -> tuple[bytes, dict]:
     """Cover and contents, laid out last with the real page numbers; cached by their HTML,
     so an edit that moves no page number reuses them."""
     import hashlib
 
-    from ..core.store import ChunkCache
-
     toc_pages = {key: str(number) for key, number in page_map.start.items()}
     html = builder.render([], front=True, toc_pages=toc_pages)
     key = hashlib.sha256((fingerprint + "|front|" + html).encode()).hexdigest()
-    cache = ChunkCache(folder, "front")
+    cache = store.shelf("front", ".pdf")
     hit = cache.get(key)
     if hit is not None and isinstance(hit[1].get("links"), list) and \
             isinstance(hit[1].get("fonts"), list):
@@ -449,8 +449,8 @@ def _outline_entries(course: Course, page_map: PageMap, toc_page: int) -> list:
         if isinstance(entry, Part):
             node = Outline(f"{entry.label}. {entry.title_text}",
                            offset + page_map.start[entry.anchor])
-            node.children = [Outline(f"{i.label}. {i.title_text}", offset + page_map.start[i.anchor])
-                             for i in entry.items]
+            node.children = [Outline(f"{i.label}. {i.title_text}",
+                                     offset + page_map.start[i.anchor]) for i in entry.items]
             entries.append(node)
         else:
             entries.append(Outline(f"{entry.label}. {entry.title_text}",

@@ -6,15 +6,26 @@ import functools
 import logging
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 from urllib.parse import unquote, urlparse
 
 from ..core.files import inside
-from ..course.model import Course
+from ..course.manifest import Settings
 from ..course.theme import Theme
 from ..errors import CourseError, Location, Problem
 from . import typeset
 from .positions import page_breaks
+
+
+class Variant(Protocol):
+    """What WeasyPrint's setup reads of a course variant: its folder and its settings. A
+    Course has them, and so has the plain, picklable EngineSpec a worker is given."""
+
+    @property
+    def root(self) -> Path: ...
+
+    @property
+    def settings(self) -> Settings: ...
 
 
 def make_fetcher(allowed: list[Path], root: Path):
@@ -52,7 +63,7 @@ def make_fetcher(allowed: list[Path], root: Path):
 class Renderer:
     """Lays out HTML with WeasyPrint using one stylesheet parse and one font config."""
 
-    def __init__(self, course: Course, theme: Theme):
+    def __init__(self, course: Variant, theme: Theme):
         weasyprint = import_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
 
@@ -104,7 +115,7 @@ class Renderer:
         return font_records(pdf_data, self.fetcher.loaded)
 
 
-def pdf_options(course: Course) -> dict[str, Any]:
+def pdf_options(course: Variant) -> dict[str, Any]:
     variant = course.settings.pdf_variant
     opts: dict[str, Any] = {"dpi": 300, "jpeg_quality": 90}
     if variant:
@@ -127,8 +138,8 @@ _SUBSETTER_NAMES = ("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib",
 def harfbuzz_subsetter_available() -> bool:
     """Whether WeasyPrint will subset fonts with HarfBuzz, by its own test: the library
     libharfbuzz-subset loads (under one of the names WeasyPrint tries) and HarfBuzz is
-    4.1 or later. Otherwise it uses fontTools, which made a cold build of the sample
-    course 4.5 times slower (19 s against 4.3 s)."""
+    4.1 or later. Otherwise it uses fontTools, several times slower (bench/RESULTS.md),
+    which the build says once."""
     import ctypes
 
     for name in _SUBSETTER_NAMES:

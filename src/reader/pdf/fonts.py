@@ -428,7 +428,10 @@ def truetype_program(font: pikepdf.Dictionary) -> pikepdf.Stream | None:
     if cid_font.get("/Subtype") != "/CIDFontType2" or \
             cid_font.get("/CIDToGIDMap", pikepdf.Name.Identity) != "/Identity":
         return None
-    program = cid_font.get("/FontDescriptor", {}).get("/FontFile2")
+    descriptor = cid_font.get("/FontDescriptor")
+    if not isinstance(descriptor, pikepdf.Dictionary):
+        return None
+    program = descriptor.get("/FontFile2")
     return program if isinstance(program, pikepdf.Stream) else None
 
 
@@ -503,7 +506,9 @@ def share_programs(pdf: pikepdf.Pdf, records: Iterable[dict], folders: list[Path
         original = Original(record["original"]["path"], record["original"]["sha256"])
         face = faces.setdefault(original.sha256, _Face(original))
         face.gids.update(record["gids"])
-        face.descriptors.append(font.DescendantFonts[0].FontDescriptor)
+        descriptor = font.DescendantFonts[0].FontDescriptor
+        assert isinstance(descriptor, pikepdf.Dictionary)   # truetype_program found it one
+        face.descriptors.append(descriptor)
         face.fonts.append(font)
     out = {}
     for face in faces.values():
@@ -511,10 +516,10 @@ def share_programs(pdf: pikepdf.Pdf, records: Iterable[dict], folders: list[Path
         if data is None:
             continue
         gids = face.gids | (extra or {}).get(face.original.sha256, set())
-        program = cached_subset(data, gids, 0 in face.gids, cache)
-        stream = pikepdf.Stream(pdf, program)
-        stream.Length1 = len(program)
-        tag = _subset_tag(program)
+        subset = cached_subset(data, gids, 0 in face.gids, cache)
+        stream = pikepdf.Stream(pdf, subset)
+        stream.Length1 = len(subset)
+        tag = _subset_tag(subset)
         for descriptor in face.descriptors:
             descriptor.FontFile2 = stream
         for font in face.fonts:
@@ -525,13 +530,12 @@ def share_programs(pdf: pikepdf.Pdf, records: Iterable[dict], folders: list[Path
 
 def _well_formed(record: object) -> bool:
     """A record as ``font_records`` writes it (it comes back from the cache, a file)."""
-    try:
-        original = record["original"]  # type: ignore[index]
-        return isinstance(record["program"], str) and isinstance(original["path"], str) \
-            and isinstance(original["sha256"], str) and isinstance(record["gids"], list) \
-            and all(isinstance(g, int) and 0 <= g < 0x10000 for g in record["gids"])
-    except (KeyError, TypeError):
+    if not isinstance(record, dict):
         return False
+    original, gids = record.get("original"), record.get("gids")
+    return isinstance(record.get("program"), str) and isinstance(original, dict) \
+        and isinstance(original.get("path"), str) and isinstance(original.get("sha256"), str) \
+        and isinstance(gids, list) and all(isinstance(g, int) and 0 <= g < 0x10000 for g in gids)
 
 
 def _readable_original(original: Original, folders: list[Path]) -> bytes | None:
@@ -594,11 +598,11 @@ def merge_font_dictionaries(pdf: pikepdf.Pdf, shared: dict[str, tuple]) -> None:
             canonical.ToUnicode = pikepdf.Stream(pdf, to_unicode(sorted(all_text.items())))
     boxes: dict[int, list] = {}
     for fonts_dict, name, font in list(font_uses(pdf)):
-        index = groups.get(font.objgen)
-        if index is None:
+        group = groups.get(font.objgen)
+        if group is None:
             continue
-        canonical = merged[index][0]
-        boxes.setdefault(index, []).append(font.DescendantFonts[0].FontDescriptor.FontBBox)
+        canonical = merged[group][0]
+        boxes.setdefault(group, []).append(font.DescendantFonts[0].FontDescriptor.FontBBox)
         if font.objgen != canonical.objgen:
             fonts_dict[name] = canonical
     for index, found in boxes.items():

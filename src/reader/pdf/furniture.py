@@ -227,12 +227,8 @@ def runs(pdf_data: bytes, positions: dict[int, tuple[int, float, float, float]]
         piece: list[tuple[list[Any], Any]] | None = None
         target: int | None = None
 
-        def close() -> None:
-            if piece is not None and target is not None:
-                found[target].ops.extend([*state.values(), ([], pikepdf.Operator("BT")),
-                                          *piece, ([], pikepdf.Operator("ET"))])
-
-        for operands, op in pikepdf.parse_content_stream(page):
+        for instruction in pikepdf.parse_content_stream(page):
+            operands, op = instruction.operands, instruction.operator
             name = str(op)
             if name == "q":
                 stack.append(dict(state))
@@ -243,15 +239,26 @@ def runs(pdf_data: bytes, positions: dict[int, tuple[int, float, float, float]]
                 if piece is not None:
                     piece.append((list(operands), op))
             elif name == "Tm":
-                close()
+                _close(found, target, piece, state)
                 number = by_line.get((index, round(float(operands[5]), 4)))
                 piece, target = [(list(operands), op)], number
             elif name == "ET":
-                close()
+                _close(found, target, piece, state)
                 piece, target = None, None
             elif piece is not None and name != "BT":
                 piece.append((list(operands), op))
     return source, found
+
+
+def _close(found: dict[int, Run], target: int | None,
+           piece: list[tuple[list[Any], Any]] | None,
+           state: dict[str, tuple[list[Any], Any]]) -> None:
+    """A finished text piece of a furniture line, with the state it was drawn in."""
+    import pikepdf
+
+    if piece is not None and target is not None:
+        found[target].ops.extend([*state.values(), ([], pikepdf.Operator("BT")),
+                                  *piece, ([], pikepdf.Operator("ET"))])
 
 
 def stamp_ops(run: Run, slot: Slot, page_height_pt: float, names: dict[str, str]) -> bytes:

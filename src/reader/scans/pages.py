@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.store import Store
-from ..core.tasks import InProcess, Runner
+from ..core.tasks import InProcess, Runner, completed
 from ..course.model import Course, Excerpt
 from ..errors import Location, Problem
 from .prepare import PageJob, Record, file_digest, job_key, task_prepare
@@ -78,11 +78,11 @@ def jobs(excerpt: Excerpt) -> list[PageJob]:
                     original.lang, original.password) for page in original.pages]
 
 
-def prepare(course: Course, runner: Runner | None = None, folder: Path | None = None,
+def prepare(course: Course, runner: Runner | None = None, store: Store | None = None,
             progress: Callable[[int, int, str], None] | None = None) -> Originals:
     """Every original page of the course, prepared (see the module docstring)."""
     result = Originals()
-    shelf = Store(folder).shelf(SHELF, ".pdf")
+    shelf = (store or Store(None)).shelf(SHELF, ".pdf")
     wanted: dict[str, list[tuple[str, str]]] = {}       # item name -> [(key, printed)]
     todo: dict[str, PageJob] = {}
     found: dict[str, tuple[bytes, Record]] = {}
@@ -120,23 +120,15 @@ def _run(runner: Runner, todo: dict[str, PageJob],
          ) -> Iterator[tuple[str, tuple[bytes, dict]]]:
     """Each page's preparation as it finishes (so every page done is cached at once, even
     if the build is stopped later); the first failure stops the rest."""
-    from concurrent.futures import FIRST_COMPLETED, wait
-
     futures = {runner.submit(task_prepare, job, priority=PREPARE_SOON): key
                for key, job in todo.items()}
-    pending = set(futures)
-    done_count = 0
-    while pending:
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for future in done:
-            if future.exception() is not None:
-                for other in pending:
-                    other.cancel()
-                raise future.exception()  # type: ignore[misc]
-            yield futures[future], future.result()
-        done_count += len(done)
+
+    def said(done: int, total: int) -> None:
         if progress is not None:
-            progress(done_count, len(futures), "original pages prepared")
+            progress(done, total, "original pages prepared")
+
+    for future in completed(futures, said):
+        yield futures[future], future.result()
 
 
 def _warnings(course: Course, originals: Originals) -> list[Problem]:

@@ -63,13 +63,22 @@ def write_course(course: Course) -> None:
     course.manifest(manifest())
 
 
+def _build(root: Path):
+    """A build that reads the cache (``force`` would read nothing from it), even of a
+    course whose dist/ looks up to date (its stamp is removed)."""
+    from reader.build.pipeline import STAMP
+
+    (root / "dist" / STAMP).unlink(missing_ok=True)
+    return build(root)
+
+
 @pytest.fixture(scope="module")
 def warm(tmp_path_factory) -> Path:
     """The course, built once: its folder with a full .reader-cache, copied by each test."""
     course = Course(tmp_path_factory.mktemp("warm") / "course")
     course.root.mkdir()
     write_course(course)
-    build(course.root, force=True)
+    _build(course.root)
     return course.root
 
 
@@ -140,7 +149,7 @@ def test_an_incremental_build_does_only_what_the_change_needs_and_matches_a_cold
     change, laid_out, planned = CHANGES[kind]
     course = copy_of(warm, tmp_path)
     change(course)
-    result = build(course.root, force=True)[0]
+    result = _build(course.root)[0]
     assert result.cache is not None and result.deck_cache is not None
     assert set(result.cache.named(result.cache.rendered)) == chunk_names(laid_out)
     total = len(result.page_map.pages) if result.page_map else 0
@@ -159,7 +168,7 @@ def test_an_incremental_build_does_only_what_the_change_needs_and_matches_a_cold
             assert sum(new in page for page in pages[2:]) >= 1
 
     shutil.rmtree(course.root / ".reader-cache")
-    cold = build(course.root, force=True)[0]
+    cold = _build(course.root)[0]
     assert cold.cache is not None and not cold.cache.reused
     for name, data in incremental.items():
         assert (course.dist / name).read_bytes() == data, f"{name}: incremental != cold"
@@ -195,7 +204,7 @@ def test_each_key_names_what_it_depends_on(kind, warm, tmp_path):
     change, chunks_again, slides_again = DEPENDENCIES[kind]
     course = copy_of(warm, tmp_path)
     change(course)
-    result = build(course.root, force=True)[0]
+    result = _build(course.root)[0]
     assert result.cache is not None and result.deck_cache is not None
     chunks = len(result.cache.rendered) + len(result.cache.reused)
     assert len(result.cache.rendered) == (chunks if chunks_again else 0)
@@ -210,11 +219,11 @@ def test_the_deck_is_the_same_however_its_batches_are_cut(warm, tmp_path, monkey
 
     course = copy_of(warm, tmp_path)
     shutil.rmtree(course.root / ".reader-cache")
-    build(course.root, force=True)
+    _build(course.root)
     whole = (course.dist / "deck.pptx").read_bytes()
     shutil.rmtree(course.root / ".reader-cache")
     monkeypatch.setattr(join, "BATCH", 2)
-    result = build(course.root, force=True)[0]
+    result = _build(course.root)[0]
     assert result.deck_cache is not None and len(result.deck_cache.built) == 6
     assert (course.dist / "deck.pptx").read_bytes() == whole
 
@@ -239,9 +248,9 @@ def test_a_course_that_prints_its_title_in_items_keeps_it_in_the_chunks(own, war
     template that prints it in the body makes every item depend on the title again."""
     course = copy_of(warm, tmp_path)
     own(course)
-    build(course.root, force=True)
+    _build(course.root)
     course.manifest(manifest(title="A retitled course"))
-    result = build(course.root, force=True)[0]
+    result = _build(course.root)[0]
     assert result.cache is not None
     items = {"s/a.md", "s/x.md", "s/q.yaml", "s/b.md", "s/t.yaml", "s/c.md"}
     assert chunk_names(items) <= set(result.cache.named(result.cache.rendered))
@@ -249,5 +258,5 @@ def test_a_course_that_prints_its_title_in_items_keeps_it_in_the_chunks(own, war
     assert "A retitled course" in pages[3] and "Incremental" not in "".join(pages)
     laid_out = (course.dist / "reader.pdf").read_bytes()
     shutil.rmtree(course.root / ".reader-cache")
-    build(course.root, force=True)
+    _build(course.root)
     assert (course.dist / "reader.pdf").read_bytes() == laid_out

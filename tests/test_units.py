@@ -269,7 +269,8 @@ def _excerpt(n: int, author: str, title: str, words: int = 300, permission: str 
     path = Path(f"/course/s/{n}.md")
     doc = parse_markdown_file(path, path.parent, "---\ntitle: T\n---\n" + "word " * words)
     return Excerpt(kind="excerpt", name=f"s/{n}.md", path=path, title=f"Passage {n}",
-                   number=n, index=n, part=None, location=Location(path), doc=doc,
+                   number=n, index=n, part=None, location=Location(path), anchor=f"item-s_{n}",
+                   doc=doc,
                    author=author, source=Source(author=None, title=title,
                                                 work_pages=work_pages, chapter=chapter),
                    pages=pages, permission=permission)

@@ -33,6 +33,24 @@ def test_csv_cells_that_are_numbers(cell, expected):
     assert type(parse_number(cell)) is type(expected)
 
 
+@pytest.mark.parametrize("cell, lang, expected", [
+    ("1.234,5", "de", 1234.5), ("1.000", "de", 1000), ("7,5", "de", 7.5), ("−3,5", "de", -3.5),
+    ("7.5", "de", 7.5), ("1 234,5", "fr", 1234.5), ("1\u202f234", "fr", 1234),
+    ("1.000", "en", 1.0), ("1,5", "en", "1,5"), ("12.5", "xx", 12.5)])
+def test_csv_numbers_are_read_as_the_courses_language_writes_them(cell, lang, expected):
+    assert parse_number(cell, lang) == expected
+    assert type(parse_number(cell, lang)) is type(expected)
+
+
+@pytest.mark.parametrize("value, column, lang, expected", [
+    (1234567.5, "Wert", "de", "1.234.567,5"), (1926, "Jahr", "de", "1926"),
+    (1234567, "Population", "fr", "1\u202f234\u202f567"), (1928, "Année", "fr", "1928"),
+    (0.25, "Taux", "fr", "0,25"), (1234, "Output", "en-GB", "1,234"), (1234, "x", "zz", "1,234")])
+def test_table_numbers_are_written_as_the_courses_language_writes_them(value, column, lang,
+                                                                       expected):
+    assert format_cell(value, column, lang) == expected
+
+
 @pytest.mark.parametrize("value, column, expected", [
     (1234567, "Output", "1,234,567"), (1928, "Year", "1928"), (1928, "1928", "1,928"),
     (7.5, "Share", "7.5"), (0.125, "Rate", "0.125"), (None, "A", ""), (True, "A", "true"),
@@ -247,7 +265,7 @@ def test_deck_text_wraps_at_words_into_lines_that_fit_and_no_fewer():
 
 @pytest.mark.parametrize("lang, expected", [
     ("en", "“Quoted” and ‘single’ – it’s"), ("en-GB", "“Quoted” and ‘single’ – it’s"),
-    ("de", "„Quoted“ and ‚single‘ – it’s"), ("fr", "«Quoted» and ‹single› – it’s"),
+    ("de", "„Quoted“ and ‚single‘ – it’s"), ("fr", "«\u00a0Quoted\u00a0» and “single” – it’s"),
     ("ru", "«Quoted» and „single“ – it’s")])
 def test_quotation_marks_follow_the_language(lang, expected):
     from reader.course.markdown import typographic

@@ -270,15 +270,20 @@ def check(course: Path, strict: bool) -> None:
 def new(directory: Path) -> None:
     """Create a small course in DIRECTORY that builds as it is."""
     from .build.output import writing
+    from .core.files import is_course_file
 
     if directory.exists() and not directory.is_dir():
         raise CourseError(f"{directory}: this is a file; choose a new folder name")
-    if directory.exists() and any(directory.iterdir()):
+    if directory.exists() and any(is_course_file(p.name) for p in directory.iterdir()):
         raise CourseError(f"{directory}: the folder is not empty; choose a new folder")
     source = Path(__file__).parent / "scaffold"
-    with writing(directory):
-        shutil.copytree(source, directory, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+    def kept(folder: str, names: list[str]) -> list[str]:
+        """What not to copy: caches, and what the folder already has (a .gitignore)."""
+        target = directory / Path(folder).relative_to(source)
+        return [n for n in names if n == "__pycache__" or (target / n).is_file()]
+
+    with writing(directory):   # a fresh git repository's .git and .gitignore are kept
+        shutil.copytree(source, directory, dirs_exist_ok=True, ignore=kept)
     click.echo(f"created {directory}/course.yaml; next: reader build {directory}")
 
 

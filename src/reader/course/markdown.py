@@ -35,8 +35,11 @@ from .blocks import (Block, Figure, Heading, Image, ListBlock, ListItem, Paragra
 from ..core.files import MAX_BINARY_BYTES, resolve_in_course
 from ..core.yamlsource import Invalid, YamlSource
 
-_QUOTES = {"de": "„“‚‘", "fr": "«»‹›", "ru": "«»„“", "pl": "„”‚’", "it": "«»“”",
-           "es": "«»“”", "nl": "‘’‚’", "sv": "””’’", "da": "»«›‹", "cs": "„“‚‘"}
+# Quotation marks by language: opening and closing, double then single. French sets its
+# guillemets off with a no-break space (the body face has U+00A0, not the narrow U+202F).
+_QUOTES: dict[str, str | list[str]] = {
+    "de": "„“‚‘", "fr": ["«\u00a0", "\u00a0»", "“", "”"], "ru": "«»„“", "pl": "„”‚’",
+    "it": "«»“”", "es": "«»“”", "nl": "‘’‚’", "sv": "””’’", "da": "»«›‹", "cs": "„“‚‘"}
 
 
 class _Parser(MarkdownIt):
@@ -367,7 +370,8 @@ def _inline_text(children: list[Token]) -> str:
             out.append(" ")
         elif child.type == "image":
             out.append("")
-    return re.sub(r"\s+", " ", "".join(out)).strip()
+    # Runs of breaking white space become one space; a no-break space stays what it is.
+    return re.sub(r"[ \t\r\n\f\v]+", " ", "".join(out)).strip(" ")
 
 
 def _plain(tokens: list[Token]) -> tuple[list[str], list[Section]]:

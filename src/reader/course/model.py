@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import math
 import re
@@ -338,6 +339,7 @@ class Table(Item):
     source: str | None = None
     chart: Chart | None = None
     data_path: Path | None = None      # the CSV file, when the rows come from one
+    lang: str = "en"                   # how its numbers are written (the course's language)
 
     def numeric_columns(self) -> list[bool]:
         return [all(isinstance(r[i], (int, float)) or r[i] in ("", None) for r in self.rows)
@@ -345,7 +347,7 @@ class Table(Item):
                 for i in range(len(self.columns))]
 
     def cell_text(self, row: int, col: int) -> str:
-        return format_cell(self.rows[row][col], self.columns[col])
+        return format_cell(self.rows[row][col], self.columns[col], self.lang)
 
     def row_anchor(self, row: int) -> str:
         """The id of row ``row`` (from 0) in the reader: the deck cites its page."""
@@ -356,23 +358,50 @@ class Table(Item):
         return f"{self.anchor}-chart"
 
 
-def format_cell(value: Any, column: str) -> str:
-    """Numbers get thousands separators, except in year-like columns (1,928 is wrong)."""
+# Year-like columns in the languages courses are written in: 1928 is a year, not 1,928.
+YEAR_COLUMN = re.compile(r"year|date|\byr\b|jahr|ann[ée]e|año|\bano\b|\banno\b|jaar|\bår\b|"
+                         r"\brok\b|год|\bdata\b|\bfecha\b|datum", re.I)
+
+
+@functools.cache
+def number_symbols(lang: str) -> tuple[str, str]:
+    """The thousands separator and decimal sign of ``lang`` (CLDR's, through Babel): 1.234,5
+    in German, 1 234,5 in French; English's when Babel does not know the language."""
+    from babel import Locale, UnknownLocaleError
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    try:
+        locale = Locale.parse(lang, sep="-")
+    except (UnknownLocaleError, ValueError):
+        return ",", "."
+    return get_group_symbol(locale), get_decimal_symbol(locale)
+
+
+def format_cell(value: Any, column: str, lang: str = "en") -> str:
+    """Numbers as ``lang`` writes them, with thousands separators except in year-like
+    columns (1,928 is wrong)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int):
-        if re.search(r"year|date|\byr\b", column, re.I):
+        if YEAR_COLUMN.search(column):
             return str(value)
-        return f"{value:,}"
+        return _localised(f"{value:,}", lang)
     if isinstance(value, float):
         if not math.isfinite(value) or abs(value) >= 10.0 ** MAX_DIGITS:
             return f"{value:.6g}"               # 1e+300, not three hundred digits
         text = repr(value)
         decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 2
-        return f"{value:,.{min(decimals, 6)}f}"
+        return _localised(f"{value:,.{min(decimals, 6)}f}", lang)
     return str(value)
+
+
+def _localised(english: str, lang: str) -> str:
+    group, decimal = number_symbols(lang)
+    if (group, decimal) == (",", "."):
+        return english
+    return english.replace(",", "\0").replace(".", decimal).replace("\0", group)
 
 
 @dataclass
@@ -822,12 +851,19 @@ def _questions(data: Any, src: YamlSource, where: Location, problems: Problems,
                      intro=_typographic(clean.get("intro"), lang), **common)
 
 
-_NUMBER = re.compile(r"^[-−]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+SPACES = " \u00a0\u202f"   # a space, a no-break space, a narrow one: one group separator
+
+
+@functools.cache
+def _number_pattern(group: str, decimal: str) -> re.Pattern[str]:
+    separators = re.escape(SPACES if group in SPACES else group)
+    return re.compile(rf"^[-−]?(\d{{1,3}}([{separators}]\d{{3}})+|\d+)({re.escape(decimal)}\d+)?$")
 MAX_DIGITS = 30   # a longer run of digits is an identifier or a slip, not a quantity
 
 
-def parse_number(value: Any) -> Any:
-    """CSV cells are text; '1,331' and '7.5' become numbers so they align and chart.
+def parse_number(value: Any, lang: str = "en") -> Any:
+    """CSV cells are text; '1,331' and '7.5' become numbers so they align and chart, read
+    as ``lang`` writes numbers ('1.331' and '7,5' in German), else as English does.
 
     A number of more than MAX_DIGITS digits stays text, as written: no measurement has
     so many, a chart would round it anyway, and Python refuses to convert a few thousand.
@@ -837,10 +873,13 @@ def parse_number(value: Any) -> Any:
         return str(value)
     if isinstance(value, str):
         stripped = value.strip()
-        if len(stripped) <= 2 * MAX_DIGITS and _NUMBER.match(stripped) and \
-                sum(c.isdigit() for c in stripped) <= MAX_DIGITS:
-            plain = stripped.replace(",", "").replace("−", "-")
-            return float(plain) if "." in plain else int(plain)
+        if len(stripped) > 2 * MAX_DIGITS or sum(c.isdigit() for c in stripped) > MAX_DIGITS:
+            return stripped
+        for group, decimal in dict.fromkeys([number_symbols(lang), (",", ".")]):
+            if _number_pattern(group, decimal).match(stripped):
+                plain = "".join(c for c in stripped if c not in (SPACES + group))
+                plain = plain.replace(decimal, ".").replace("−", "-")
+                return float(plain) if "." in plain else int(plain)
         return stripped
     return value
 
@@ -856,13 +895,13 @@ def _table(data: Any, src: YamlSource, where: Location, problems: Problems, comm
             problems.add(src.key(data, "data"), "give either 'data:' (a CSV file) or "
                                                 "'columns:' and 'rows:', not both")
             return None
-        columns, rows, data_path, lines = _csv(data, clean["data"], src, problems, root)
+        columns, rows, data_path, lines = _csv(data, clean["data"], src, problems, root, lang)
 
         def cell(row: int, col: int) -> Location:
             assert data_path is not None      # a chart is read only from a table that loaded
             return Location(data_path, lines[row], None, root)
     elif "columns" in data and "rows" in data:
-        columns, rows = _inline_rows(data, src, problems)
+        columns, rows = _inline_rows(data, src, problems, lang)
         data_path = None
 
         def cell(row: int, col: int) -> Location:
@@ -873,14 +912,15 @@ def _table(data: Any, src: YamlSource, where: Location, problems: Problems, comm
     if len(problems.items) > count_before or columns is None:
         return None
     table = Table(title=clean["title"], columns=columns, rows=rows,
-                  source=_typographic(clean.get("source"), lang), data_path=data_path, **common)
+                  source=_typographic(clean.get("source"), lang), data_path=data_path, lang=lang,
+                  **common)
     if "chart" in data:
         table.chart = _chart(data, table, src, problems, cell)
     return table
 
 
-def _csv(data: YMap, raw: str, src: YamlSource, problems: Problems,
-         root: Path) -> tuple[list[str] | None, list, Path | None, list[int]]:
+def _csv(data: YMap, raw: str, src: YamlSource, problems: Problems, root: Path,
+         lang: str) -> tuple[list[str] | None, list, Path | None, list[int]]:
     """The CSV's header, rows, path, and the line of each row."""
     loc = src.value(data, "data")
     try:
@@ -919,14 +959,15 @@ def _csv(data: YMap, raw: str, src: YamlSource, problems: Problems,
             problems.add(csv_loc(line), f"row has {len(row)} cells but the header has "
                                         f"{len(header)}; every row needs one cell per column")
             continue
-        rows.append([parse_number(c) for c in row])
+        rows.append([parse_number(c, lang) for c in row])
         lines.append(line)
     if not rows and len(records) == 1:
         problems.add(csv_loc(header_line), "the table has a header but no data rows")
     return header, rows, path, lines
 
 
-def _inline_rows(data: YMap, src: YamlSource, problems: Problems) -> tuple[list[str] | None, list]:
+def _inline_rows(data: YMap, src: YamlSource, problems: Problems, lang: str
+                 ) -> tuple[list[str] | None, list]:
     columns, rows = data["columns"], data["rows"]
     if not isinstance(columns, list) or not columns:
         problems.add(src.value(data, "columns"),
@@ -959,7 +1000,7 @@ def _inline_rows(data: YMap, src: YamlSource, problems: Problems) -> tuple[list[
             problems.add(loc, f"row {i + 1}: cells must be text or numbers (without control "
                               f"characters), found {describe(bad[0])}")
             continue
-        out.append([parse_number(c) for c in row])
+        out.append([parse_number(c, lang) for c in row])
     return names, out
 
 

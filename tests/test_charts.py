@@ -443,3 +443,146 @@ def test_yaml_keeps_numbers_python_cannot_hold_as_the_text_written(tmp_path: Pat
     assert math.isinf(data["a"][1]) and math.isnan(data["a"][2])
     assert data["a"][3:5] == [2.5, 12]
     assert data["a"][5] == "7" * 5000
+
+
+# --- the value axis: where it ends, how legible it is, what it counts --------------------
+
+LIVESTOCK = {"title": "Livestock in the USSR, 1928 and 1933 (millions)",
+             "source": "marker livestock", "columns": ["Animal", "1928", "1933"],
+             "rows": [["Horses", 35, 17], ["Cattle", 70, 38], ["Pigs", 26, 12],
+                      ["Sheep and goats", 147, 50]],
+             "chart": {"type": "bar", "x": "Animal", "y": ["1928", "1933"]}}
+SWING = {"title": "Change in output, 1929-1933 (per cent)", "source": "marker swing",
+         "columns": ["Country", "Change"],
+         "rows": [["United States", -46], ["Germany", -41], ["Soviet Union", 80]],
+         "chart": {"type": "bar", "x": "Country", "y": ["Change"]}}
+NUMBER = re.compile(r"\u2212?[\d,]+(\.\d+)?")
+
+
+@pytest.fixture(scope="module")
+def axes(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    """A course with the sample's livestock table (up to 147) and one of falls and rises;
+    the page of each chart."""
+    course = Course(tmp_path_factory.mktemp("axes") / "course")
+    course.write("e.md", essay("Introduction"))
+    course.write("t/livestock.yaml", yaml.safe_dump(LIVESTOCK, sort_keys=False))
+    course.write("t/swing.yaml", yaml.safe_dump(SWING, sort_keys=False))
+    course.manifest({"title": "Axes", "contents": [{"essay": "e.md"},
+                                                    {"table": "t/livestock.yaml"},
+                                                    {"table": "t/swing.yaml"}]})
+    result = run("build", str(course.root))
+    assert result.exit_code == 0, result.output
+    pdf = course.dist / "reader.pdf"
+    starts = {title: page for _, title, page in pdf_outline(pdf)}
+    page = {name: next(p for t, p in starts.items() if t.endswith(table["title"]))
+            for name, table in (("livestock", LIVESTOCK), ("swing", SWING))}
+    return pdf, page
+
+
+def value_ticks_read(runs: list[Run]) -> list[tuple[float, float]]:
+    """(value, vertical centre) of each value-axis label: the numbers right-aligned in one
+    column (the legend's '1928' and '1933' stand apart), top to bottom."""
+    numbers = [r for r in runs if NUMBER.fullmatch(r.text)]
+    columns: dict[float, list[Run]] = {}
+    for r in numbers:
+        columns.setdefault(round(r.x1), []).append(r)
+    ticks = max(columns.values(), key=len)
+    return sorted(((float(r.text.replace(",", "").replace("\u2212", "-")),
+                    (r.top + r.bottom) / 2) for r in ticks), key=lambda t: t[1])
+
+
+def test_value_axis_ends_at_a_labelled_value_beyond_the_data(axes) -> None:
+    """147 million sheep and goats: the axis is labelled up to 150, not 140 with the bar
+    running past it; falls of 46 per cent: labelled down to 50 below zero at least."""
+    import pdfplumber
+
+    from reader.course.theme import theme_for
+
+    pdf, page = axes
+    runs, _ = chart_runs(pdf, page["livestock"], "marker livestock")
+    ticks = value_ticks_read(runs)
+    assert ticks[0][0] >= 147, ticks
+    assert ticks[-1][0] == 0, ticks
+    # The tallest bar, as drawn, ends below the top label's line (the ticks' scale).
+    (top, top_y), (zero, zero_y) = ticks[0], ticks[-1]
+    accent = theme_for(None).series_colours()[0]
+    colour = tuple(int(accent[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    with pdfplumber.open(str(pdf)) as doc:      # the 1928 bars, legend swatch left out
+        bars = [r for r in doc.pages[page["livestock"]].rects
+                if r["fill"] and r["non_stroking_color"] is not None
+                and max(abs(a - b) for a, b in zip(r["non_stroking_color"], colour)) < 0.01
+                and abs(r["bottom"] - zero_y) < 3]
+    assert len(bars) == 4, bars
+    tallest = min(b["top"] for b in bars)
+    value = zero + (zero_y - tallest) / (zero_y - top_y) * (top - zero)
+    assert 145 <= value <= top + 0.5, (value, ticks)
+
+    runs, _ = chart_runs(pdf, page["swing"], "marker swing")
+    ticks = value_ticks_read(runs)
+    assert ticks[-1][0] <= -46 and ticks[0][0] >= 80, ticks
+
+
+def test_value_labels_print_at_the_themes_size_in_ink(axes) -> None:
+    """Every character of the chart prints at theme.toml's [charts] text (8.5 pt), not the
+    figure's size scaled down to the text block, and in the ink colour, not a grey."""
+    import pdfplumber
+
+    from reader.course.theme import theme_for
+
+    wanted = theme_for(None).tokens["charts"]["text"]
+    ink = theme_for(None).tokens["colours"]["ink"]
+    pdf, page = axes
+    runs, _ = chart_runs(pdf, page["livestock"], "marker livestock")
+    first, last = min(r.top for r in runs), max(r.bottom for r in runs)
+    with pdfplumber.open(str(pdf)) as doc:
+        chars = [c for c in doc.pages[page["livestock"]].chars
+                 if c["top"] >= first - 0.1 and c["bottom"] <= last + 0.1]
+    ticks = {round(c["size"], 2) for c in chars if c["text"].isdigit()}
+    assert ticks and min(ticks) >= 8.0, ticks
+    assert all(abs(c["size"] - wanted) < 0.05 for c in chars), \
+        {(c["text"], round(c["size"], 2)) for c in chars}
+    grey = int(ink[1:3], 16) / 255
+    assert all(max(c["non_stroking_color"]) <= grey + 0.01 for c in chars), \
+        {c["non_stroking_color"] for c in chars}
+
+
+def test_the_value_axis_says_what_the_values_count(axes) -> None:
+    """'(millions)' at the end of the title: 'millions' just over the value axis."""
+    pdf, page = axes
+    runs, _ = chart_runs(pdf, page["livestock"], "marker livestock")
+    ticks = value_ticks_read(runs)
+    unit = [r for r in runs if r.text == "millions"]
+    assert len(unit) == 1 and unit[0].bottom <= ticks[0][1] and \
+        unit[0].bottom >= ticks[0][1] - 20, ([r.text for r in runs], ticks)
+    runs, _ = chart_runs(pdf, page["swing"], "marker swing")
+    assert "percent" in [r.text for r in runs]       # the PDF has no space characters
+
+
+@pytest.mark.unit
+def test_a_title_gives_its_unit_but_not_its_dates() -> None:
+    from reader.course.model import Table
+
+    def unit(title: str) -> str | None:
+        return Table("table", "t.yaml", Path("t.yaml"), title, 1, 1, None, None).unit
+
+    assert unit("Livestock in the USSR, 1928 and 1933 (millions)") == "millions"
+    assert unit("Fall in industrial production, 1929-1933 (per cent)") == "per cent"
+    assert unit("Prices (1913 = 100)") == "1913 = 100"
+    assert unit("Share of votes (%)") == "%"
+    assert unit("Output (1928)") is None and unit("Output (1929-33)") is None
+    assert unit("Members (1920s)") is None and unit("Output") is None
+    assert unit("Output (millions) by region") is None
+
+
+@pytest.mark.unit
+def test_value_ticks_cover_the_data_with_round_steps() -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    from reader.pdf.charts import value_ticks
+
+    for low, high in ((0, 147), (0, 21.9), (0, 46), (-46, 80), (3000, 7500), (0.13, 0.61),
+                      (-3, 0), (0, 0), (0, 1e-9), (0, 3e299), (5, 5)):
+        ticks = value_ticks(low, high, MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+        steps = {round(b - a, 12) for a, b in zip(ticks, ticks[1:])}
+        assert ticks[0] <= low and ticks[-1] >= high, (low, high, ticks)
+        assert len(ticks) <= 9 and len({f"{s:.6g}" for s in steps}) == 1, ticks

@@ -22,6 +22,8 @@ from pptx.util import Pt
 from conftest import (REPO, Course, anchor_of, deck_slides, essay, excerpt, notes_text,
                       pdf_pages, run, slide_text)
 
+from reader.deck.flow import CONTINUED
+
 EMU_PER_PT = 12700
 FOOTER_NAMES = {"Reader page", "Kicker", "Attribution", "Source", "Caption"}
 MIN_BODY_PT = 18
@@ -373,7 +375,7 @@ def check_excerpts(course: Course) -> None:
             # pages of an original: a slide with its first page, then each passage of
             # `slides:` in quotation marks (tests/test_originals.py checks the page cites)
             full = norm(" ".join(f"“{q}”" for q in meta.get("slides", [])))
-        shown = norm(" ".join(re.sub(r" …$", "", body_text(s)) for s in group))
+        shown = norm(" ".join(body_text(s).removesuffix(CONTINUED) for s in group))
         at = next((i for i, (a, b) in enumerate(zip(shown, full)) if a != b),
                   min(len(shown), len(full)))
         assert shown == full, f"{anchor}: slides differ from the excerpt at char {at}: " \
@@ -401,7 +403,8 @@ def test_long_excerpt_text_and_attribution_on_every_slide(stress):
     assert [COUNTER.search(title_of(s)).group().strip() for s in group] == \
         [f"({n}/{len(group)})" for n in range(1, len(group) + 1)]
     for n, slide in enumerate(group[:-1], 1):   # a slide ends at a sentence, or says it goes on
-        assert body_text(slide).endswith((".", "?", "!", "…")), f"slide {n} ends mid-sentence"
+        assert body_text(slide).endswith((".", "?", "!", "…", "→")), \
+            f"slide {n} ends mid-sentence"
 
 
 def test_sample_course_excerpts_complete(repo_course):

@@ -399,6 +399,28 @@ def test_the_joins_package_names_are_python_pptxs():
         assert join._rels_name(part) == PackURI(part).rels_uri.lstrip("/")
 
 
+def test_the_agenda_lists_the_parts_and_the_items_outside_them_in_order(tmp_path):
+    write(tmp_path, "a.md", essay("Opening", "Text."))
+    write(tmp_path, "b.md", essay("Inside", "Text."))
+    write(tmp_path, "c.md", essay("Closing thoughts", "Text."))
+    _, plan = plan_course(tmp_path, [{"essay": "a.md"}, {"part": "The middle",
+                                                         "items": [{"essay": "b.md"}]},
+                                     {"essay": "c.md"}])
+    agenda = body(item_slides(plan, "agenda")[0])
+    assert agenda.splitlines() == ["Essay 1: Opening", "Part I: The middle",
+                                   "Essay 3: Closing thoughts"]
+
+
+def test_a_deck_made_without_the_printed_reader_cites_no_reader_pages(tmp_path):
+    write(tmp_path, "a.md", essay("Alone", md("A claim.", "## More", "Another claim.")))
+    _, with_reader = plan_course(tmp_path, [{"essay": "a.md"}])
+    _, deck_only = plan_course(tmp_path, [{"essay": "a.md"}], outputs=["pptx"])
+    names = [[x.name for x in s.shapes] for s in item_slides(with_reader, "item-1")]
+    assert all("Reader page" in n for n in names)
+    for slide in item_slides(deck_only, "item-1"):
+        assert "Reader page" not in [x.name for x in slide.shapes] and slide.cite is None
+
+
 def test_a_lead_sharing_a_slide_does_not_repeat_the_slides_title(tmp_path):
     """Text before the first heading shares the slide titled with the essay: no subheading
     repeats that title in the body or the notes."""

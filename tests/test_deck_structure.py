@@ -25,6 +25,8 @@ from lxml import etree
 
 from conftest import REPO, Course, anchor_of, deck_slides, essay, excerpt, notes_text
 
+from reader.deck.flow import CONTINUED
+
 NS = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main",
       "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
       "c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
@@ -392,11 +394,24 @@ def cite_problems(course: Course) -> list[str]:
         if not content:
             continue
         head, tail = letters(content[0])[:24], letters(content[-1])[-24:]
-        if head not in pages.get(first, ""):
+        if not _starts_on(head, pages.get(first, "")):
             problems.append(f"slide {n} cites p. {first}, which lacks {content[0][:40]!r}")
-        if tail not in pages.get(last, ""):
+        if not _ends_on(tail, pages.get(last, "")):
             problems.append(f"slide {n} cites p. {last}, which lacks {content[-1][-40:]!r}")
     return problems
+
+
+def _starts_on(head: str, page: str) -> bool:
+    """The slide's first words are on the page, or begin at its foot: a sentence that goes
+    over to the next page (its first 12 letters or more among the page's last 100, which
+    hold nothing after the body's text but the running head and folio)."""
+    return head in page or any(head[:k] in page[-100:] for k in range(12, len(head)))
+
+
+def _ends_on(tail: str, page: str) -> bool:
+    """The slide's last words are on the page, or end at its head (begun on the page
+    before: its last 12 letters or more among the page's first 100)."""
+    return tail in page or any(tail[-k:] in page[:100] for k in range(12, len(tail)))
 
 
 def _content(slide) -> list[str]:  # noqa: ANN001
@@ -407,8 +422,8 @@ def _content(slide) -> list[str]:  # noqa: ANN001
         body = shape.name.startswith("Body") or (
             shape.is_placeholder and shape.placeholder_format.idx == 1)
         if body and shape.has_text_frame:
-            out.extend(p.text.replace("…", "").strip() for p in shape.text_frame.paragraphs
-                       if p.text.replace("…", "").strip())
+            out.extend(p.text.replace(CONTINUED, "").strip() for p in shape.text_frame.paragraphs
+                       if p.text.replace(CONTINUED, "").strip())
         elif getattr(shape, "has_table", False) and shape.has_table:
             out.extend(row.cells[0].text for row in list(shape.table.rows)[1:])
     return out

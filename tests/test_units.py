@@ -388,3 +388,11 @@ def test_dates_come_from_source_date_epoch_and_zips_never_predate_1980(monkeypat
     assert zip_date() == (1980, 1, 1, 0, 0, 0)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     assert document_date() is None
+
+
+def test_chart_ticks_are_written_as_the_tables_numbers():
+    from reader.pdf.charts import format_value
+
+    assert format_value(1500.0, [0.0, 500.0, 1000.0, 1500.0], "de") == "1.500"
+    assert format_value(0.25, [0.0, 0.25, 0.5], "fr") == "0,25"
+    assert format_value(-1500.0, [-1500.0, 0.0], "en") == "\u22121,500"

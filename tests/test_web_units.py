@@ -118,3 +118,22 @@ def test_the_view_is_plain_data_all_the_way_down(small_course):
         check_plain({"a": [{"b": Path("/etc")}]})
     with pytest.raises(TypeError):
         check_plain({"f": open})
+
+
+def test_chart_svg_says_its_unit_over_the_axis_below_the_legend():
+    """The title's '(millions)' (Table.unit, in the view) over the value axis; the top tick
+    at or above the largest value; the legend on its own line above the unit."""
+    import re
+
+    chart = {"type": "bar", "x": "Animal", "description": "d", "unit": "millions",
+             "categories": ["Horses", "Sheep and goats"],
+             "series": [{"name": "1928", "values": [35.0, 147.0]},
+                        {"name": "1933", "values": [17.0, 50.0]}]}
+    svg = str(chart_svg(chart, "Livestock (millions)", "c1", ["#112233", "#445566"]))
+    unit = re.search(r'<text class="unit" x="[\d.]+" y="([\d.]+)">millions</text>', svg)
+    ticks = [(float(y), float(v)) for y, v in
+             re.findall(r'<text class="tick" x="[\d.]+" y="([\d.]+)"[^>]*>([\d,]+)<', svg)]
+    legend = [float(y) for y in re.findall(r'<text class="legend" x="[\d.]+" y="([\d.]+)"', svg)]
+    assert unit and max(v for _, v in ticks) >= 147
+    top_tick_y = min(y for y, _ in ticks)
+    assert max(legend) + 14 <= float(unit.group(1)) < top_tick_y

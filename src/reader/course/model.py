@@ -346,6 +346,16 @@ class Table(Item):
                 and any(isinstance(r[i], (int, float)) for r in self.rows)
                 for i in range(len(self.columns))]
 
+    @property
+    def unit(self) -> str | None:
+        """What the values count, as the title says in parentheses at its end: 'millions'
+        from 'Livestock in the USSR, 1928 and 1933 (millions)', 'per cent', '%',
+        '1913 = 100'. Not a parenthesis of years ('(1928)', '(1929-33)', '(1920s)'): a date.
+        The charts write it by their value axis."""
+        found = UNIT.search(" ".join(self.title_text.split()))
+        unit = found.group(1).strip() if found else ""
+        return unit if unit and not DATES.fullmatch(unit) else None
+
     def cell_text(self, row: int, col: int) -> str:
         return format_cell(self.rows[row][col], self.columns[col], self.lang)
 
@@ -357,6 +367,11 @@ class Table(Item):
     def chart_anchor(self) -> str:
         return f"{self.anchor}-chart"
 
+
+# A parenthesis at the end of a title; and what, in one, is a date rather than a unit:
+# numbers, ranges of them, decades ('(1928)', '(1929-33)', '(1920s)').
+UNIT = re.compile(r"\(([^()]+)\)$")
+DATES = re.compile(r"[\d\s.,/\u2013\u2014-]+s?")
 
 # Year-like columns in the languages courses are written in: 1928 is a year, not 1,928.
 YEAR_COLUMN = re.compile(r"year|date|\byr\b|jahr|ann[ée]e|año|\bano\b|\banno\b|jaar|\bår\b|"
@@ -387,17 +402,18 @@ def format_cell(value: Any, column: str, lang: str = "en") -> str:
     if isinstance(value, int):
         if YEAR_COLUMN.search(column):
             return str(value)
-        return _localised(f"{value:,}", lang)
+        return localised_number(f"{value:,}", lang)
     if isinstance(value, float):
         if not math.isfinite(value) or abs(value) >= 10.0 ** MAX_DIGITS:
             return f"{value:.6g}"               # 1e+300, not three hundred digits
         text = repr(value)
         decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 2
-        return _localised(f"{value:,.{min(decimals, 6)}f}", lang)
+        return localised_number(f"{value:,.{min(decimals, 6)}f}", lang)
     return str(value)
 
 
-def _localised(english: str, lang: str) -> str:
+def localised_number(english: str, lang: str) -> str:
+    """A number written the English way ('1,234.5') as ``lang`` writes it ('1.234,5')."""
     group, decimal = number_symbols(lang)
     if (group, decimal) == (",", "."):
         return english

@@ -83,6 +83,8 @@ TOKEN_SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
     "deck": {"title": size(16, 96), "heading": size(14, 72), "body": size(12, 48),
              "quote": size(12, 48), "small": size(8, 32), "min_body": size(10, 48)},
     "tables": {"min_size": size(6, 12), "text_column": ems(4, 40)},
+    # Below 7 pt a chart's numbers are lost on a photocopy.
+    "charts": {"text": size(7, 14)},
 }
 
 

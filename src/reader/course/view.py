@@ -140,6 +140,8 @@ def _table(table: Table) -> dict[str, Any]:
         x = table.columns.index(chart.x)
         data["chart"] = {
             "type": chart.type, "x": chart.x, "description": chart.description(table),
+            "unit": table.unit,
+            "lang": table.lang,
             "categories": [table.cell_text(r, x) for r in range(len(table.rows))],
             "series": [{"name": y, "values": [float(row[table.columns.index(y)])
                                               for row in table.rows]} for y in chart.y],

@@ -22,7 +22,9 @@ from typing import Protocol
 from ..course.blocks import Spans, plain, slice_spans
 from .textfit import LINE_HEIGHT, Flow, Metrics, Word
 
-CONTINUED = " …"          # ends a slide whose last paragraph goes on to the next
+# Ends a slide whose last paragraph goes on to the next: an arrow, not an ellipsis, which
+# in a quotation would say that words were left out.
+CONTINUED = " →"
 
 
 @dataclass(frozen=True)

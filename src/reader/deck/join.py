@@ -47,7 +47,7 @@ TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SLIDE_REL = R_NS + "/slide"
-DECK_FORMAT = "slides-v4"   # bump when what a group records changes
+DECK_FORMAT = "slides-v5"   # bump when what a group records changes
 LOCAL = "/@group"           # prefix of a group's own part names: never a base part's name
 BATCH = 25                  # items per python-pptx Presentation: bounds the deck's memory
 
@@ -422,7 +422,7 @@ def segment_keys(course: Course, fingerprint: str) -> dict[str, str]:
                               ).hexdigest()
 
     if course.parts:
-        keys["agenda"] = key("agenda", [(p.label, p.title) for p in course.parts])
+        keys["agenda"] = key("agenda", [(e.label, e.title) for e in course.entries])
     for part in course.parts:
         keys[part.anchor] = key("divider", part.anchor, part.label, part.title,
                                 [(i.label, i.title) for i in part.items])

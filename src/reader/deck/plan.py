@@ -208,6 +208,7 @@ class Planner:
         self.small = float(self.sizes["small"])
         self.min_body = float(self.sizes["min_body"])
         self.lang = course.settings.lang
+        self.cites_reader = "pdf" in course.settings.outputs   # "Reader p. 14" on slides
         family = tokens["fonts"]["deck_metrics"]
         self.metrics = Metrics({(b, i): path
                                 for b in (False, True) for i in (False, True)
@@ -294,6 +295,9 @@ class Planner:
                    ) -> Slide:
         first, last = cite or (item.anchor, item.anchor)
         full = (first or item.anchor, last or first or item.anchor, item.anchor)
+        if not self.cites_reader:      # no printed reader is made: nothing to cite
+            return Slide(item.anchor, layout, title, [*shapes, *self.chrome(item, kicker)],
+                         notes)
         return Slide(item.anchor, layout, title,
                      [*shapes, *self.chrome(item, kicker), self.footer(full)], notes, full)
 
@@ -476,9 +480,11 @@ class Planner:
         return slides
 
     def agenda(self) -> list[Slide]:
-        lines = [f"{p.label}: {p.title_text}" for p in self.course.parts]
+        """The course's contents at the top level: its parts, and the items outside any
+        part (a closing essay) where they stand."""
+        lines = [f"{e.label}: {e.title_text}" for e in self.course.entries]
         return self.bullets("agenda", "Agenda", lines, self.sizes["body"],
-                            "Parts of this course:\n")
+                            "The course, in order:\n")
 
     def sources(self) -> list[Slide]:
         return self.bullets("sources", "Sources", source_lines(self.course), self.min_body + 2)
@@ -664,14 +670,10 @@ def plan_original(p: Planner, excerpt: Excerpt) -> list[Slide]:
                                    f"The first page of {excerpt.title_text} (p. "
                                    f"{page.printed} of the original)", "First page"))
         right = g.body.left + width + inches(0.4)
-    column = Box(right, g.body.top, g.body.left + g.body.width - right, g.body.height)
-    shapes.append(p.line("body", "Reader pages", "Reader " + page_token(
-        excerpt.anchor, f"{excerpt.anchor}-p{len(pages)}", excerpt.anchor),
-        Box(column.left, column.top, column.width, inches(0.9)), 28, colour="ink",
-        bold=True, measure="Reader " + WIDEST))
-    about = Box(column.left, column.top + inches(1.0), column.width,
-                column.height - inches(1.0))
-    text = f"{excerpt.original_intro} {attribution}."
+    # Where the pages are in the reader is the footer's "Reader pp. 12–14", as on every
+    # item's slides; beside the picture, what they are.
+    about = Box(right, g.body.top, g.body.left + g.body.width - right, g.body.height)
+    text = f"Reproduced in the reader from the original: {attribution}."
     size = p.metrics.fit_size(text, about.text_width, about.text_height, 18, p.min_body)
     shapes.append(TextFrame("attribution", about, [Paragraph([Run(text, size,
                                                                    colour="muted")])],

@@ -97,15 +97,15 @@ def render_single(course: Course, theme: Theme, runner: Runner | None = None,
     store = store or Store(course.root / ".reader-cache")
     if fits is None:
         fits = table_fits(course, theme, runner, store)
-    placeholders = chart_placeholders(course, theme)
+    placeholders = chart_placeholders(course, theme, fits)
     pictures = _original_pictures(course, theme, runner, originals, store)
     builder = HtmlBuilder(course, theme, charts if charts is not None else placeholders, fits,
                           pictures)
     chunks = body_chunks(course)
     html = builder.render([c.section() for c in chunks], front=True, body_start=1)
+    jobs = chart_jobs(course, placeholders, html, fits)
     data, count, found = runner.submit(task_document, engine_spec(course, theme), html,
-                                       _metadata(course), chart_jobs(course, placeholders, html),
-                                       priority=LAYOUT_FIRST).result()
+                                       _metadata(course), jobs, priority=LAYOUT_FIRST).result()
     page_map = PageMap()
     body_first = found[chunks[0].key]
     page_map.front_pages = body_first
@@ -280,7 +280,7 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
     layout = Layout(runner or InProcess(), engine_spec(course, theme))
     if fits is None:
         fits = table_fits(course, theme, runner, store)
-    placeholders = chart_placeholders(course, theme)
+    placeholders = chart_placeholders(course, theme, fits)
     builder = HtmlBuilder(course, theme, placeholders, fits)
     base = _base_fingerprint(course, theme)
     geometry, furniture = _cached_geometry(layout, builder, store, base)
@@ -308,7 +308,8 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
     chunk_by_key = dict(zip(keys, chunks))
     html_by_key = dict(zip(keys, htmls))
     todo = [html_by_key[k] for k in missing]
-    rendered = layout.chunks([(html, chart_jobs(course, placeholders, html)) for html in todo],
+    rendered = layout.chunks([(html, chart_jobs(course, placeholders, html, fits))
+                              for html in todo],
                              progress) if todo else []
     for key, (data, pages, anchors, fonts) in zip(missing, rendered):
         item = chunk_by_key[key].item

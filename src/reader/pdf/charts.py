@@ -32,20 +32,20 @@ import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast
 
-from ..course.model import Table
+from ..course.model import Table, localised_number
 from ..course.theme import Theme
 
-STYLE = "charts-v2"          # part of each chart's cache key: change it when drawing changes
+STYLE = "charts-v3"          # part of each chart's cache key: change it when drawing changes
 
-WIDTH_IN = 6.2               # the figure; CSS scales it to the text column (6.6-6.9 in)
+WIDTH_IN = 6.2               # the figure; CSS scales it to the text column (4.5-4.7 in),
+                             # so its text is set at theme.toml's [charts] text / the scale
 HEIGHT_IN = 2.9
 MIN_HEIGHT_IN = 1.5          # horizontal bars: a few of them make a short chart
 # The text block is at least 1.34 times as tall as it is wide (letter; A4 1.49), so a
 # figure up to 1.2 times its width fits a page with its top margin to spare.
 MAX_HEIGHT_IN = 1.2 * WIDTH_IN
-FONT_PT = 9.0
 GAP_PT = 6.0                 # the least space between two labels: three word spaces
 MAX_LINES = 3                # a label wraps to at most this many lines
 SIDE_LABEL_SHARE = 0.35      # labels beside horizontal bars take at most this share
@@ -75,11 +75,12 @@ class Measure:
     """Extents of label text in points, in the chart's font, as matplotlib will draw it."""
 
     def __init__(self, width: Callable[[str], float], line_pt: float,
-                 linespacing: float = 1.2):
+                 linespacing: float = 1.2, font_pt: float | None = None):
         self._width = width
         self._cache: dict[str, float] = {}
         self.line_pt = line_pt           # height of one line, ascender to descender
         self.linespacing = linespacing
+        self.font_pt = line_pt if font_pt is None else font_pt   # the type size measured
 
     def width(self, line: str) -> float:
         if line not in self._cache:
@@ -213,7 +214,7 @@ def plan_labels(names: Sequence[str], *, bars: bool, words: bool, measure: Measu
     if min_step == 1:
         if every(names, slot, 0) and all(measure.width(n) <= across_pt for n in names):
             return LabelPlan(False, tuple(names), 1, height)
-        if slot - GAP_PT >= 3 * FONT_PT and \
+        if slot - GAP_PT >= 3 * measure.font_pt and \
                 all(wrap(n, slot - GAP_PT, MAX_LINES, measure)[1] for n in names):
             wrapped = Wrapped(names, slot - GAP_PT, MAX_LINES, measure)
             return LabelPlan(False, tuple(wrapped), 1, height)
@@ -232,7 +233,7 @@ def plan_labels(names: Sequence[str], *, bars: bool, words: bool, measure: Measu
                                      max(MIN_HEIGHT_IN, (spare_pt + count * pitch) / 72))
         return _thinned(Wrapped(names, side, 1, measure), room / count, 1, min_step, along,
                         horizontal=True, height=MAX_HEIGHT_IN)
-    limit = max(3 * FONT_PT, min(THINNED_LABEL_PT, across_pt / 2 - GAP_PT))
+    limit = max(3 * measure.font_pt, min(THINNED_LABEL_PT, across_pt / 2 - GAP_PT))
     return _thinned(Wrapped(names, limit, MAX_LINES, measure), slot, 0, min_step, along,
                     horizontal=False, height=height)
 
@@ -264,15 +265,16 @@ def value_decimals(ticks: Sequence[float]) -> int | None:
     return None
 
 
-def format_value(value: float, ticks: Sequence[float]) -> str:
-    """A tick label of the value axis: 1,200 and 0.25 as the table prints them; a true
+def format_value(value: float, ticks: Sequence[float], lang: str = "en") -> str:
+    """A tick label of the value axis: 1,200 and 0.25 as the table prints them (1.200 and
+    0,25 in German: course.model.localised_number); a true
     minus sign; beyond a thousand million million, 1.5e+18 (no 19-digit labels), and below
     a millionth, 2e-09."""
     decimals = value_decimals(ticks)
     if max([abs(t) for t in ticks] + [abs(value)]) >= 1e15 or decimals is None:
         text = f"{value:.3g}"
     else:
-        text = f"{value:,.{decimals}f}"
+        text = localised_number(f"{value:,.{decimals}f}", lang)
     if text.startswith("-") and re.fullmatch(r"-0(\.0*)?", text):
         text = text[1:]
     return text.replace("-", MINUS)
@@ -286,6 +288,8 @@ class ChartData:
     names: tuple[str, ...]                  # category labels, as the table prints them
     words: bool                             # categories are words, not numbers (years)
     series: tuple[tuple[str, tuple[float, ...]], ...]
+    unit: str | None = None                 # what the values count, from the table's title
+    lang: str = "en"                        # how its numbers are written
 
     @classmethod
     def of(cls, table: Table) -> ChartData:
@@ -295,7 +299,10 @@ class ChartData:
         names = tuple(_cut(table.cell_text(r, x)) for r in range(len(table.rows)))
         series = tuple((y, tuple(float(row[table.columns.index(y)]) for row in table.rows))
                        for y in chart.y)
-        return cls(chart.type, names, not table.numeric_columns()[x], series)
+        unit = table.unit
+        return cls(chart.type, names, not table.numeric_columns()[x], series,
+                   _cut(unit) if unit else None, table.lang)
+
 
 
 def _literal(text: str) -> str:
@@ -312,8 +319,17 @@ def _cut(label: str) -> str:
 _FONTS_ADDED: set[str] = set()
 
 
-def chart_svg(table: Table, theme: Theme) -> str:
-    """An SVG drawing of ``table``'s chart whose labels do not overlap (module docstring)."""
+def text_size(theme: Theme, printed_width_pt: float | None) -> float:
+    """The chart's type size in the figure's points, so that it prints at theme.toml's
+    ``[charts] text`` once CSS scales the figure to ``printed_width_pt`` (the text block;
+    None: the figure prints at its own size)."""
+    scale = printed_width_pt / (WIDTH_IN * 72) if printed_width_pt else 1.0
+    return round(float(theme.tokens["charts"]["text"]) / scale, 3)
+
+
+def chart_svg(table: Table, theme: Theme, printed_width_pt: float | None = None) -> str:
+    """An SVG drawing of ``table``'s chart whose labels do not overlap (module docstring),
+    for printing ``printed_width_pt`` wide (see ``text_size``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -328,10 +344,12 @@ def chart_svg(table: Table, theme: Theme) -> str:
     colours = tokens["colours"]
     style = {
         "svg.fonttype": "none", "svg.hashsalt": "reader", "font.family": "sans-serif",
-        "font.sans-serif": [heading, "DejaVu Sans"], "font.size": FONT_PT,
+        "font.sans-serif": [heading, "DejaVu Sans"],
+        "font.size": text_size(theme, printed_width_pt),
         "axes.spines.top": False, "axes.spines.right": False,
         "axes.edgecolor": colours["muted"], "axes.labelcolor": colours["ink"],
         "xtick.color": colours["ink"], "ytick.color": colours["ink"],
+        "text.color": colours["ink"], "legend.labelcolor": colours["ink"],
         "axes.unicode_minus": True,
     }
     data = ChartData.of(table)
@@ -374,7 +392,7 @@ def _laid_out(data: ChartData, palette: list[str], colours: dict):
             ax = _draw(fig, data, sideways, palette, colours, measure)
         _label(ax, plan)
         fig.tight_layout()
-        _spread_values(ax, plan, fig)
+        _spread_values(ax, plan, fig, data)
         renderer = canvas.get_renderer()
         if not _touching(_category_labels(ax, plan), renderer, plan.horizontal_bars):
             return fig
@@ -391,9 +409,12 @@ def _laid_out(data: ChartData, palette: list[str], colours: dict):
 
 
 def _measure(fig, renderer) -> Measure:
+    """Label extents at the chart's type size (the style's font.size: ``text_size``)."""
+    import matplotlib
     from matplotlib.font_manager import FontProperties
 
-    prop = FontProperties(size=FONT_PT)
+    size = float(matplotlib.rcParams["font.size"])
+    prop = FontProperties(size=size)
     to_pt = 72 / fig.dpi
 
     def width(line: str) -> float:
@@ -401,7 +422,7 @@ def _measure(fig, renderer) -> Measure:
         return w * to_pt
 
     _, h, _ = renderer.get_text_width_height_descent("lp", prop, ismath=False)
-    return Measure(width, h * to_pt)
+    return Measure(width, h * to_pt, font_pt=size)
 
 
 def _axes_room(fig, ax, renderer) -> tuple[float, float]:
@@ -417,7 +438,7 @@ def _draw(fig, data: ChartData, sideways: bool, palette: list[str], colours: dic
 
     ``sideways``: horizontal bars, the categories down the side. No category labels yet.
     """
-    from matplotlib.ticker import Formatter, MaxNLocator
+    from matplotlib.ticker import Formatter
 
     fig.clear()
     ax = fig.add_subplot()
@@ -450,20 +471,79 @@ def _draw(fig, data: ChartData, sideways: bool, palette: list[str], colours: dic
 
     class Values(Formatter):
         def __call__(self, x: float, pos: int | None = None) -> str:
-            return format_value(x, list(self.locs))
+            return format_value(x, list(self.locs), data.lang)
 
     values_axis.set_major_formatter(Values())
-    values_axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
+    _end_at_ticks(ax, sideways, data, "auto")
+    above = _unit(ax, data.unit, sideways, measure)
     if len(data.series) > 1:
+        from matplotlib.transforms import offset_copy
+
         columns = min(len(data.series), 4)
         room = WIDTH_IN * 72 * 0.9 / columns - 30
         labels = [_literal(wrap(_cut(name), room, 2, measure)[0]) for name, _ in data.series]
         handles, _ = ax.get_legend_handles_labels()
         ax.legend(handles, labels, frameon=False, ncols=columns, loc="lower center",
-                  bbox_to_anchor=(0.5, 1.02))
+                  bbox_to_anchor=(0.5, 1.0),
+                  bbox_transform=offset_copy(ax.transAxes, fig=fig, y=above, units="points"))
     categories = ax.yaxis if sideways else ax.xaxis
     categories.set_ticks([])
     return ax
+
+
+def value_ticks(low: float, high: float, locator: Any) -> list[float]:
+    """Round ticks from the first at or below ``low`` to the first at or above ``high``:
+    the value axis ends at a labelled value, so no bar or point runs past the last label.
+
+    ``locator`` is a matplotlib MaxNLocator (round steps: 1, 2, 2.5, 5, 10 times a power
+    of ten); its ticks are extended by whole steps if they fall short (a bounded loop:
+    they are at most one step short).
+    """
+    if low == high == 0:                      # nothing to scale by: zero to one
+        high = 1.0
+    low, high = locator.nonsingular(low, high)
+    ticks = [float(t) for t in locator.tick_values(low, high)]
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else max(abs(high - low), 1.0)
+    while ticks[0] > low + step * 1e-9:
+        ticks.insert(0, ticks[0] - step)
+    while ticks[-1] < high - step * 1e-9:
+        ticks.append(ticks[-1] + step)
+    # matplotlib may give a tick beyond each end: keep none past the first that covers.
+    first = max(i for i, t in enumerate(ticks) if t <= low + step * 1e-9)
+    last = min(i for i, t in enumerate(ticks) if t >= high - step * 1e-9)
+    return ticks[first:last + 1]
+
+
+def _end_at_ticks(ax, sideways: bool, data: ChartData, nbins: int | Literal["auto"]
+                  ) -> None:
+    """Value ticks covering the data (bars from zero), and the axis ending at them."""
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+
+    values = [v for _, series in data.series for v in series]
+    low, high = min(values), max(values)
+    if data.kind == "bar":                   # a bar is measured from zero
+        low, high = min(low, 0.0), max(high, 0.0)
+    axis = ax.xaxis if sideways else ax.yaxis
+    locator = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10])
+    locator.set_axis(axis)
+    ticks = value_ticks(low, high, locator)
+    axis.set_major_locator(FixedLocator(ticks))
+    (ax.set_xlim if sideways else ax.set_ylim)(ticks[0], ticks[-1])
+
+
+def _unit(ax, unit: str | None, sideways: bool, measure: Measure) -> float:
+    """Say what the values count, horizontally: above the value axis's top, from its
+    line, or under the values of side-bars. Returns the height taken above the axes (pt),
+    where the legend goes above it."""
+    pad = 0.5 * measure.font_pt
+    if unit is None:
+        return pad
+    if sideways:
+        ax.set_xlabel(_literal(unit))
+        return pad
+    ax.annotate(_literal(unit), xy=(0, 1), xycoords="axes fraction", xytext=(0, pad),
+                textcoords="offset points", ha="left", va="bottom")
+    return 2 * pad + measure.line_pt
 
 
 def _label(ax, plan: LabelPlan) -> None:
@@ -478,18 +558,16 @@ def _label(ax, plan: LabelPlan) -> None:
     categories.set_ticks(list(range(count)) if thinned else [], minor=True)
 
 
-def _spread_values(ax, plan: LabelPlan, fig) -> None:
-    """Fewer value ticks while their labels touch (long numbers across a short axis)."""
-    from matplotlib.ticker import MaxNLocator
-
+def _spread_values(ax, plan: LabelPlan, fig, data: ChartData) -> None:
+    """Fewer value ticks while their labels come closer than GAP_PT (long numbers across a
+    short axis: '1,000 1,500 2,000' would read as one number)."""
     axis = ax.xaxis if plan.horizontal_bars else ax.yaxis
     for _ in range(ATTEMPTS):
         renderer = fig.canvas.get_renderer()
         labels = [t for t in axis.get_ticklabels() if t.get_text()]
-        if not _touching(labels, renderer, not plan.horizontal_bars):
+        if not _crowded(labels, renderer, not plan.horizontal_bars, GAP_PT * fig.dpi / 72):
             return
-        axis.set_major_locator(MaxNLocator(nbins=max(1, len(labels) // 2),
-                                           steps=[1, 2, 2.5, 5, 10]))
+        _end_at_ticks(ax, plan.horizontal_bars, data, max(1, len(labels) // 2))
         fig.tight_layout()
 
 
@@ -503,6 +581,15 @@ def _touching(labels: list, renderer, stacked: bool) -> bool:
     boxes = sorted((t.get_window_extent(renderer) for t in labels),
                    key=lambda b: b.y0 if stacked else b.x0)
     return any(a.overlaps(b) for a, b in itertools.pairwise(boxes))
+
+
+def _crowded(labels: list, renderer, stacked: bool, gap: float) -> bool:
+    """Whether two neighbouring labels of one axis are closer than ``gap`` (pixels) along
+    it, as drawn."""
+    boxes = sorted((t.get_window_extent(renderer) for t in labels),
+                   key=lambda b: b.y0 if stacked else b.x0)
+    return any((b.y0 - a.y1 if stacked else b.x0 - a.x1) < gap
+               for a, b in itertools.pairwise(boxes))
 
 
 def _drop_touching(labels: list, renderer, stacked: bool) -> None:

@@ -144,9 +144,10 @@ def _sections_by_anchor(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def chart_placeholders(course: Course, theme: Theme) -> dict[str, str]:
-    """Stand-ins for chart drawings, named by their data and what draws them, for computing
-    cache keys."""
+def chart_placeholders(course: Course, theme: Theme, fits: dict[str, "Fit"] | None = None
+                       ) -> dict[str, str]:
+    """Stand-ins for chart drawings, named by their data, the width they are printed at
+    and what draws them, for computing cache keys."""
     import hashlib
     import json
     from importlib.metadata import version
@@ -159,32 +160,43 @@ def chart_placeholders(course: Course, theme: Theme) -> dict[str, str]:
     drawer = f"{STYLE} matplotlib {version('matplotlib')}"
     marks = {}
     for table in tables:
-        spec = json.dumps([drawer, table.columns, table.rows, vars(table.chart), theme.tokens],
+        spec = json.dumps([drawer, table.title, table.lang, table.columns, table.rows,
+                           vars(table.chart),
+                           theme.tokens, chart_width(fits, table.anchor)],
                           sort_keys=True, default=str)
         marks[table.anchor] = f"<!--reader-chart {hashlib.sha256(spec.encode()).hexdigest()}-->"
     return marks
 
 
-def chart_jobs(course: Course, placeholders: dict[str, str], html: str
-               ) -> dict[str, Table]:
-    """The charts a piece of HTML holds, by placeholder: drawn where it is laid out (a
-    worker), so matplotlib never stands between the build and its first layout. The
-    tables go without their part (plain data to pickle)."""
+def chart_width(fits: dict[str, "Fit"] | None, anchor: str) -> float | None:
+    """The width a table's chart is printed at (its page's text block), in points; None
+    when the table was not measured (the chart is then taken to print at its own size)."""
+    fit = (fits or {}).get(anchor)
+    return fit.block if fit is not None and fit.block > 0 else None
+
+
+def chart_jobs(course: Course, placeholders: dict[str, str], html: str,
+               fits: dict[str, "Fit"] | None = None
+               ) -> dict[str, tuple[Table, float | None]]:
+    """The charts a piece of HTML holds, by placeholder, each with the width it is printed
+    at: drawn where it is laid out (a worker), so matplotlib never stands between the
+    build and its first layout. The tables go without their part (plain data to pickle)."""
     import dataclasses
 
     by_anchor = {t.anchor: t for t in course.items if isinstance(t, Table) and t.chart}
-    return {mark: dataclasses.replace(by_anchor[anchor], part=None)
+    return {mark: (dataclasses.replace(by_anchor[anchor], part=None),
+                   chart_width(fits, anchor))
             for anchor, mark in placeholders.items() if mark in html}
 
 
-def draw_charts(html: str, jobs: dict[str, Table], theme: Theme) -> str:
+def draw_charts(html: str, jobs: dict[str, tuple[Table, float | None]], theme: Theme) -> str:
     """The HTML with each chart placeholder replaced by its drawing (pdf/charts.py)."""
     if not jobs:
         return html
     from .charts import chart_svg
 
-    for mark, table in jobs.items():
-        html = html.replace(mark, chart_svg(table, theme))
+    for mark, (table, width) in jobs.items():
+        html = html.replace(mark, chart_svg(table, theme, width))
     return html
 
 

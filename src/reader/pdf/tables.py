@@ -24,7 +24,7 @@ is in ems in reader.css, so a whole column scales with its type size.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 PX = 0.75             # CSS px to points
@@ -60,6 +60,8 @@ class Fit:
     landscape: bool                             # on a landscape page
     groups: tuple[tuple[int, ...], ...]         # column indexes of each printed table
     widths: tuple[tuple[float, ...], ...]       # each group's column widths, % of the block
+    block: float = 0.0                          # the text block's width on its page, pt
+                                                # (its chart is printed this wide)
 
     @property
     def adjusted(self) -> bool:
@@ -251,6 +253,8 @@ def fits_from(measured: dict[str, Any], course: Any, tokens: dict) -> dict[str, 
         measure = Measure(float(data["size"]), *(tuple(map(float, data[k])) for k in
                                                  ("head_line", "head_wrapped", "body",
                                                   "padding")))
-        fits[item.anchor] = fit_table(measure, item.numeric_columns(), float(portrait),
-                                      float(landscape or portrait), min_size, text_ems)
+        fit = fit_table(measure, item.numeric_columns(), float(portrait),
+                        float(landscape or portrait), min_size, text_ems)
+        fits[item.anchor] = replace(
+            fit, block=float(landscape or portrait) if fit.landscape else float(portrait))
     return fits

@@ -14,8 +14,11 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..course.model import localised_number
+
 WIDTH, HEIGHT = 480, 300     # small: its text stays legible when a phone scales it down
 LEFT, RIGHT, TOP, BOTTOM = 60, 8, 34, 40
+UNIT_LINE = 18               # the unit's line, between the legend and the plot
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -35,8 +38,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if value == int(value) else f"{value:,}"
+def _number(value: float, lang: str) -> str:
+    english = f"{value:,.0f}" if value == int(value) else f"{value:,}"
+    return localised_number(english, lang)
 
 
 def chart_svg(chart: dict[str, Any], title: str, ident: str, colours: list[str]) -> Markup:
@@ -46,10 +50,12 @@ def chart_svg(chart: dict[str, Any], title: str, ident: str, colours: list[str])
     values = [v for s in series for v in s["values"]] or [0.0]
     ticks = nice_ticks(min(values), max(values))
     low, high = ticks[0], ticks[-1]
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    unit = chart.get("unit")
+    plot_top = TOP + (UNIT_LINE if unit and len(series) > 1 else 0)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - plot_top - BOTTOM
 
     def y_of(value: float) -> float:
-        return TOP + plot_h * (high - value) / (high - low)
+        return plot_top + plot_h * (high - value) / (high - low)
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-drawing" '
              f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{ident}-title" '
@@ -61,7 +67,7 @@ def chart_svg(chart: dict[str, Any], title: str, ident: str, colours: list[str])
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" '
                      f'y2="{y:.1f}" />')
         parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" '
-                     f'text-anchor="end">{escape(_number(tick))}</text>')
+                     f'text-anchor="end">{escape(_number(tick, chart.get("lang", "en")))}</text>')
     slot = plot_w / max(len(categories), 1)
     label_size = 14 if len(categories) <= 6 else 11 if len(categories) <= 12 else 9
     for n, name in enumerate(categories):
@@ -88,6 +94,8 @@ def chart_svg(chart: dict[str, Any], title: str, ident: str, colours: list[str])
                          for x, y in points)
     parts.append(f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{zero:.1f}" '
                  f'y2="{zero:.1f}" />')
+    if unit:       # what the values count (the title's parenthesis), over the top tick
+        parts.append(f'<text class="unit" x="{LEFT}" y="{plot_top - 8}">{escape(unit)}</text>')
     if len(series) > 1:
         x = LEFT
         for s_index, entry in enumerate(series):

@@ -371,10 +371,11 @@ def _list_slides(files: dict[str, bytes], pres: str, slides: list[str]) -> None:
 
 def deck_fingerprint(course: Course, theme) -> str:  # noqa: ANN001
     """What every item's slides depend on besides the item: tool, theme, template, and of
-    the settings the two the planner reads for an item: its language (line breaking, the
-    text's language tag) and the edition (instructor notes). The course's title,
-    subtitle, course, instructor and term are on the title slide and in the package's
-    properties, which every build makes anew: changing them reuses every item's slides."""
+    the settings those the planner reads for an item: its language (line breaking, the
+    text's language tag), the edition (instructor notes) and whether the printed reader
+    is an output (the slides cite its pages). The course's title, subtitle, course,
+    instructor and term are on the title slide and in the package's properties, which
+    every build makes anew: changing them reuses every item's slides."""
     from importlib.metadata import version
 
     from .. import __version__
@@ -382,7 +383,8 @@ def deck_fingerprint(course: Course, theme) -> str:  # noqa: ANN001
     settings = course.settings
     tokens = json.dumps(theme.tokens, sort_keys=True, default=str)
     digest = hashlib.sha256(f"{__version__}|{DECK_FORMAT}|{version('python-pptx')}|"
-                            f"{tokens}|{settings.lang}|{settings.edition}".encode())
+                            f"{tokens}|{settings.lang}|{settings.edition}|"
+                            f"{'pdf' in settings.outputs}".encode())
     # Of the theme, the deck reads its tokens (theme.toml) and the faces it measures text
     # with; never the reader's stylesheets or templates.
     family = theme.tokens["fonts"]["deck_metrics"]

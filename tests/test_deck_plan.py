@@ -44,8 +44,9 @@ def plan_course(root: Path, contents: list, **settings) -> tuple[Planner, list]:
 
 
 def item_slides(plan: list, name: str) -> list[Slide]:
-    """The slides of the item course.yaml names ``name`` (its segment is its anchor)."""
-    return next(slides for segment, slides in plan if segment == anchor_of(name))
+    """The slides of the item course.yaml names ``name`` (its segment is its anchor), or
+    of the segment ``name`` ('agenda', 'part-1')."""
+    return next(slides for segment, slides in plan if segment in (name, anchor_of(name)))
 
 
 def write(root: Path, rel: str, text: str) -> None:
@@ -415,9 +416,9 @@ def test_a_deck_made_without_the_printed_reader_cites_no_reader_pages(tmp_path):
     write(tmp_path, "a.md", essay("Alone", md("A claim.", "## More", "Another claim.")))
     _, with_reader = plan_course(tmp_path, [{"essay": "a.md"}])
     _, deck_only = plan_course(tmp_path, [{"essay": "a.md"}], outputs=["pptx"])
-    names = [[x.name for x in s.shapes] for s in item_slides(with_reader, "item-1")]
+    names = [[x.name for x in s.shapes] for s in item_slides(with_reader, "a.md")]
     assert all("Reader page" in n for n in names)
-    for slide in item_slides(deck_only, "item-1"):
+    for slide in item_slides(deck_only, "a.md"):
         assert "Reader page" not in [x.name for x in slide.shapes] and slide.cite is None
 
 

@@ -131,3 +131,27 @@ def huge_png(width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + \
         chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+
+
+def text_pdf(pages: list[list[str]], first_label: int, size: tuple[float, float] = (432, 648)
+             ) -> bytes:
+    """A PDF set like a book's pages: each page ``lines`` of text (Helvetica 11 on 14) and
+    its folio at the foot, labelled from ``first_label``; the text layer a publisher's PDF
+    has. Lines are ASCII (escaped here for PDF strings)."""
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font,
+                                                Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    for n, lines in enumerate(pages):
+        shown = " Tj T* ".join("(" + line.replace("\\", "\\\\").replace("(", "\\(")
+                               .replace(")", "\\)") + ")" for line in lines)
+        ops = (f"BT /F1 11 Tf 14 TL 50 590 Td {shown} Tj ET "
+               f"BT /F1 10 Tf 210 40 Td ({first_label + n}) Tj ET")
+        page = pikepdf.Dictionary(Type=pikepdf.Name.Page,
+                                  MediaBox=pikepdf.Array([0, 0, *size]),
+                                  Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+                                  Contents=pikepdf.Stream(pdf, ops.encode()))
+        pdf.pages.append(pikepdf.Page(page))
+    nums = pikepdf.Array([0, pikepdf.Dictionary(S=pikepdf.Name.D, St=first_label)])
+    pdf.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
+    return save(pdf)

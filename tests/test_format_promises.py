@@ -165,13 +165,13 @@ def test_a_line_chart_is_a_native_line_chart_of_the_semicolon_csv(lively):
     assert list(plot.series[1].values) == [10600, 11000, 10800, 16100]
     tables = [[c.text for c in row.cells] for s in slides for sh in s.shapes
               if getattr(sh, "has_table", False) and sh.has_table for row in sh.table.rows]
-    assert tables[:2] == [["Year", "Ernte", "Ablieferung"], ["1926", "76,800", "10,600"]]
+    assert tables[:2] == [["Year", "Ernte", "Ablieferung"], ["1926", "76.800", "10.600"]]
 
 
 def test_a_semicolon_csv_is_a_table_of_numbers_in_the_reader(lively):
     text = flat(" ".join(pdf_pages(lively.dist / "reader.pdf")))
     assert "Year Ernte Ablieferung" in text
-    assert "1929 71,700 16,100" in text, text          # years plain, quantities grouped
+    assert "1929 71.700 16.100" in text, text          # years plain, quantities grouped (de)
     assert ";" not in text.split("Year Ernte Ablieferung")[1][:80]
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the model (Markdown and all) and the renderers are imported
     from ..course.pagemap import PageMap
     from ..core.store import CacheStats
     from ..deck.join import DeckStats
+    from ..scans.pages import Originals
 
 
 STAMP = ".reader-build.json"
@@ -225,7 +226,8 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
             downloads["deck.pptx"] = finish_deck(deck, page_map)
             result.outputs.append(staging.write("deck.pptx", downloads["deck.pptx"]))
             lap("deck")
-        _screen_editions(course, theme, page_map, downloads, staging, result, report, lap)
+        _screen_editions(course, theme, page_map, originals, downloads, staging, result,
+                         report, lap)
         result.outputs.append(staging.write("permissions.csv",
                                             permissions_csv(course, page_map).encode("utf-8")))
         if course.excerpts:
@@ -281,24 +283,26 @@ def _strictly(found: list[Problem], strict: bool) -> list[Problem]:
 
 
 def _screen_editions(course: Course, theme, page_map: PageMap,  # noqa: ANN001
-                     downloads: dict[str, bytes], staging: Staging, result: BuildResult,
-                     report: Progress, lap) -> None:  # noqa: ANN001
+                     originals: Originals | None, downloads: dict[str, bytes],
+                     staging: Staging, result: BuildResult, report: Progress,
+                     lap) -> None:  # noqa: ANN001
     """The EPUB and the web edition, when the course lists them. They cite the printed
-    reader's pages only when the printed reader is one of the outputs."""
+    reader's pages only when the printed reader is one of the outputs. An excerpt taken
+    from a PDF or images is given there as the text read on its pages (``originals``)."""
     outputs = course.settings.outputs
     printed = page_map if "pdf" in outputs else None
     if "epub" in outputs:
         from ..web.epub import epub_edition
 
         report.stage("epub")
-        downloads["reader.epub"] = epub_edition(course, theme, printed)
+        downloads["reader.epub"] = epub_edition(course, theme, printed, originals)
         result.outputs.append(staging.write("reader.epub", downloads["reader.epub"]))
         lap("epub")
     if "web" in outputs:
         from ..web.site import web_edition
 
         report.stage("web")
-        files = web_edition(course, theme, printed, downloads)
+        files = web_edition(course, theme, printed, downloads, originals)
         result.outputs.append(staging.write_folder("web", files))
         result.web_rewritten = staging.rewritten["web"]
         lap("web")

@@ -66,6 +66,12 @@ class Original:
         return compact_pages([page.printed for page in self.pages])
 
 
+def original_note(printed: str) -> str:
+    """Where a page of the original begins: the printed reader's outer margin and the
+    screen editions' marker both say this."""
+    return f"p. {printed} in the original"
+
+
 def compact_pages(labels: list[str]) -> str:
     """Printed page numbers in order as ranges: ['41', '42', '44'] -> '41-42, 44'."""
     runs: list[list[str]] = []

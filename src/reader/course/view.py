@@ -13,36 +13,45 @@ linked notes). Printed page numbers come from the PageMap of the laid-out reader
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
 from .copying import basis
-from .model import Course, Essay, Excerpt, Item, Part, Questions, Table
+from .documents import compact_pages, original_note
+from .model import Course, Essay, Excerpt, Item, Part, Questions, Table, pages_label
 from .pagemap import PageMap
+from .pagetext import PageText, paragraphs, whole_words
 
 PLAIN = (str, int, float, bool, type(None))
 
 ImageSrc = Callable[[Path], str]
+OriginalText = Mapping[str, Sequence[PageText]]     # excerpt name -> its pages' text
 
 
 def course_view(course: Course, page_map: PageMap | None = None, *,
-                image_src: ImageSrc | None = None) -> dict[str, Any]:
-    """Everything a template may print about one variant of the course."""
+                image_src: ImageSrc | None = None,
+                original_text: OriginalText | None = None) -> dict[str, Any]:
+    """Everything a template may print about one variant of the course.
+
+    ``original_text``: what the build read on the pages of each excerpt taken from a PDF
+    or from images (reader.scans), for the editions that give those pages as text."""
     settings = course.settings
     pages = _pages(page_map)
     entries: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
+    texts = original_text or {}
     for entry in course.entries:
         if isinstance(entry, Part):
             part = _part(entry, pages)
-            part["items"] = [_item(i, course, pages, page_map, image_src) for i in entry.items]
+            part["items"] = [_item(i, course, pages, page_map, image_src, texts)
+                             for i in entry.items]
             items.extend(part["items"])
             entries.append(part)
         else:
-            view = _item(entry, course, pages, page_map, image_src)
+            view = _item(entry, course, pages, page_map, image_src, texts)
             items.append(view)
             entries.append(view)
     return {
@@ -80,7 +89,8 @@ def _part(part: Part, pages: dict[str, tuple[int, int]]) -> dict[str, Any]:
 
 
 def _item(item: Item, course: Course, pages: dict[str, tuple[int, int]],
-          page_map: PageMap | None, image_src: ImageSrc | None) -> dict[str, Any]:
+          page_map: PageMap | None, image_src: ImageSrc | None,
+          texts: OriginalText) -> dict[str, Any]:
     view: dict[str, Any] = {
         "kind": item.kind, "anchor": item.anchor, "label": item.label, "index": item.index,
         "title_html": Markup(item.title_html), "title_text": item.title_text,
@@ -88,6 +98,7 @@ def _item(item: Item, course: Course, pages: dict[str, tuple[int, int]],
         "part_label": item.part.label if item.part else "",
         "part_title_text": item.part.title_text if item.part else "",
         "lang": "", "author": "", "html": Markup(""), "images": [],
+        "original": False, "original_intro": "",
         "block_pages": _block_pages(item.anchor, page_map),
         **_page_fields(item.anchor, pages),
     }
@@ -101,7 +112,8 @@ def _item(item: Item, course: Course, pages: dict[str, tuple[int, int]],
                           for image in item.doc.images]
     if isinstance(item, Excerpt):
         view.update(headnote_html=Markup(item.headnote_html), attribution=item.attribution,
-                    permission=item.permission or "", pages_label=item.pages_label)
+                    permission=item.permission or "", pages_label=item.pages_label,
+                    **_original(item, texts.get(item.name, ()), page_map))
     elif isinstance(item, Questions):
         view.update(intro=item.intro or "", questions=[
             {"text_html": Markup(q.text_html), "anchor": item.question_anchor(n),
@@ -111,6 +123,41 @@ def _item(item: Item, course: Course, pages: dict[str, tuple[int, int]],
     elif isinstance(item, Table):
         view["table"] = _table(item)
     return view
+
+
+def _original(excerpt: Excerpt, texts: Sequence[PageText], page_map: PageMap | None
+              ) -> dict[str, Any]:
+    """An excerpt taken from a PDF or images: its pages' text, page by page, each with its
+    number in the original and the printed reader's page it is set on (0 where there is
+    none; a page without text has no paragraphs); which pages' text is OCR's."""
+    original = excerpt.original
+    if original is None:
+        return {"original": False, "original_intro": "", "original_pages_label": "",
+                "original_text": [], "original_ocr_pages": ""}
+    known = whole_words(t.text for t in texts)
+    found: list[dict[str, Any]] = []
+    ocr: list[str] = []
+    for n, page in enumerate(original.pages):
+        text = texts[n] if n < len(texts) else PageText("", False)
+        anchor = f"{excerpt.anchor}-p{n + 1}"
+        shown = paragraphs(text.text, page.printed, known)
+        found.append({"printed": page.printed, "note": original_note(page.printed),
+                      "anchor": anchor, "page": _printed_page(anchor, page_map),
+                      "paragraphs": shown, "ocr": text.ocr})
+        if text.ocr:
+            ocr.append(page.printed)
+    return {"original": True, "original_intro": excerpt.original_intro,
+            "original_pages_label": pages_label(original.printed_pages),
+            "original_text": found,
+            "original_ocr_pages": pages_label(compact_pages(ocr)) if ocr else ""}
+
+
+def _printed_page(anchor: str, page_map: PageMap | None) -> int:
+    """The printed reader's page an anchor is on (an inserted page starts there, a figure
+    of the single document is anchored there); 0 without a printed reader."""
+    if page_map is None:
+        return 0
+    return page_map.start.get(anchor) or page_map.anchors.get(anchor) or 0
 
 
 def _block_pages(anchor: str, page_map: PageMap | None) -> dict[str, int]:

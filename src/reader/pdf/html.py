@@ -122,8 +122,8 @@ def reader_view(course: Course, originals: dict[str, list[dict]] | None = None
                 ) -> dict[str, Any]:
     """The course view (course/view.py) with what the printed reader adds: the duplex and
     bleed settings, each excerpt's attribution set as a citation, and for an excerpt from
-    a PDF or images what its title page says and (single document) a picture of each
-    page: ``originals``, by anchor, {src, alt, width, height, note} (pdf/book.py)."""
+    a PDF or images (single document) a picture of each page: ``originals``, by anchor,
+    {src, alt, width, height, note} (pdf/book.py)."""
     view = course_view(course)
     settings = course.settings
     view.update(duplex=settings.duplex, bleed=settings.bleed or "")
@@ -131,8 +131,6 @@ def reader_view(course: Course, originals: dict[str, list[dict]] | None = None
     for item in view["items"]:
         excerpt = excerpts.get(item["anchor"])
         item["attribution_html"] = excerpt.attribution_html if excerpt else Markup("")
-        item["original"] = bool(excerpt and excerpt.original)
-        item["original_intro"] = excerpt.original_intro if excerpt else ""
         item["original_pages"] = (originals or {}).get(item["anchor"], [])
     return view
 

@@ -19,15 +19,11 @@ from dataclasses import dataclass
 
 import pikepdf
 
+from ..course.documents import original_note
 from ..scans.pages import Prepared
 
 PAD = 3 * 72 / 25.4       # white kept around the print when the page is trimmed to it
 MAX_SCALE = 1.2           # a small page is enlarged at most this much
-
-
-def original_note(printed: str) -> str:
-    """What the outer margin of an inserted page says."""
-    return f"p. {printed} in the original"
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,16 @@ import io
 import re
 import uuid
 import zipfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.dates import zip_date
 from ..course.model import Course
 from ..course.pagemap import PageMap
 from ..course.theme import Theme
 from .site import Edition, Templates, page_list, prepare
+
+if TYPE_CHECKING:
+    from ..scans.pages import Originals
 
 MEDIA_TYPES = {".xhtml": "application/xhtml+xml", ".css": "text/css", ".ttf": "font/ttf",
                ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -35,9 +38,10 @@ CONTAINER = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def epub_edition(course: Course, theme: Theme, page_map: PageMap | None) -> bytes:
-    """The whole EPUB file."""
-    edition = prepare(course, theme, page_map, epub=True)
+def epub_edition(course: Course, theme: Theme, page_map: PageMap | None,
+                 originals: Originals | None = None) -> bytes:
+    """The whole EPUB file (``originals``: as for web_edition)."""
+    edition = prepare(course, theme, page_map, epub=True, originals=originals)
     templates = Templates(theme)
     documents: dict[str, bytes] = {}
     svg_documents = set()

@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -22,9 +22,13 @@ from ..course.model import Course
 from ..course.pagemap import PageMap
 from ..course.theme import Theme, template_loader
 from ..course.templating import PlainSandbox, render
-from ..course.view import course_view
+from ..course.pagetext import PageText
+from ..course.view import OriginalText, course_view
 from .body import Image, screen_body
 from .chart import chart_svg
+
+if TYPE_CHECKING:
+    from ..scans.pages import Originals
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -57,8 +61,9 @@ def image_name(path: Path) -> str:
 
 
 def prepare(course: Course, theme: Theme, page_map: PageMap | None, *,
-            epub: bool) -> Edition:
-    """The view, each page's plain data, and the files the pages use."""
+            epub: bool, originals: Originals | None = None) -> Edition:
+    """The view, each page's plain data, and the files the pages use. ``originals``: the
+    prepared pages of excerpts taken from PDFs or images, whose text the editions give."""
     names: dict[Path, str] = {}
 
     def image_src(path: Path) -> str:
@@ -66,7 +71,8 @@ def prepare(course: Course, theme: Theme, page_map: PageMap | None, *,
             names[path] = image_name(path)
         return names[path]
 
-    site = course_view(course, page_map, image_src=image_src)
+    site = course_view(course, page_map, image_src=image_src,
+                       original_text=original_text(course, originals))
     edition = Edition(course, theme, site, [])
     colours = theme.series_colours()
     edition.pages = _pages(site, colours, epub)
@@ -75,6 +81,15 @@ def prepare(course: Course, theme: Theme, page_map: PageMap | None, *,
     edition.stylesheet = (theme.css_variables() + "\n" + _font_faces(edition.fonts) + "\n" +
                           theme.find("web.css", HERE).read_text(encoding="utf-8"))
     return edition
+
+
+def original_text(course: Course, originals: Originals | None) -> OriginalText:
+    """What was read on each original page (its own text layer, or OCR's), by excerpt."""
+    if originals is None:
+        return {}
+    return {excerpt.name: [PageText(page.record.text, page.record.ocr)
+                           for page in originals.of(excerpt)]
+            for excerpt in course.excerpts if excerpt.original is not None}
 
 
 def _pages(site: dict[str, Any], colours: list[str], epub: bool) -> list[dict[str, Any]]:
@@ -120,10 +135,26 @@ def _item_page(item: dict[str, Any], colours: list[str], epub: bool) -> dict[str
     if item["part_anchor"]:
         trail.append({"file": item["part_anchor"], "text": item["part_label"]})
     trail.append({"file": "", "text": item["label"]})
+    originals, marked = _original_markers(item)
     return {"kind": "item", "file": item["anchor"], "item": item,
             "title": f"{item['label']}: {item['title_text']}", "trail": trail,
-            "body_html": body.html, "notes": body.notes, "marked_pages": body.pages,
-            "chart": chart}
+            "body_html": body.html, "notes": body.notes,
+            "marked_pages": body.pages + marked, "chart": chart, "originals": originals}
+
+
+def _original_markers(item: dict[str, Any]) -> tuple[list[dict[str, Any]], list[int]]:
+    """The pages of an excerpt taken from a PDF or images, each with the printed reader's
+    page ``marker`` where that page begins with it (0 elsewhere: a marker is never
+    repeated), and the pages marked."""
+    last = item["page"]
+    pages, marked = [], []
+    for page in item.get("original_text", []):
+        marker = page["page"] if page["page"] > last else 0
+        if marker:
+            marked.append(marker)
+            last = marker
+        pages.append({**page, "marker": marker})
+    return pages, marked
 
 
 def page_list(edition: Edition, ext: str) -> list[dict[str, Any]]:
@@ -184,13 +215,15 @@ class Templates:
 
 
 def web_edition(course: Course, theme: Theme, page_map: PageMap | None,
-                downloads: dict[str, bytes] | None = None) -> dict[str, bytes]:
+                downloads: dict[str, bytes] | None = None,
+                originals: Originals | None = None) -> dict[str, bytes]:
     """dist/web/: every file of the static web edition, by its path inside web/.
 
     ``downloads`` are the build's other outputs (reader.pdf, deck.pptx, reader.epub),
-    copied into web/downloads/ so that the folder is complete on its own.
+    copied into web/downloads/ so that the folder is complete on its own; ``originals``
+    the prepared pages whose text stands for excerpts taken from PDFs or images.
     """
-    edition = prepare(course, theme, page_map, epub=False)
+    edition = prepare(course, theme, page_map, epub=False, originals=originals)
     templates = Templates(theme)
     files: dict[str, bytes] = {"style.css": edition.stylesheet.encode("utf-8"),
                                "favicon.svg": _favicon(theme)}

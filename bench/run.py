@@ -20,6 +20,11 @@ The tools alternate: for each size and each repetition, the units (reader's cold
 edit sequence, the single-document render, Pandoc->WeasyPrint, Pandoc->Typst,
 Pandoc->pptx, `reader --help`) run once each, in an order rotated by one every repetition.
 Figures are medians over the repetitions.
+
+What each kind of change costs (an item added, removed or moved, the title changed...)
+and how the cold build scales with workers (1 and 2, Amdahl's projection for more) are
+measured by bench/incremental.py, into its own section of RESULTS.md, which this script
+keeps.
 """
 
 from __future__ import annotations
@@ -778,7 +783,12 @@ def main() -> None:
     info = machine()
     info["load_start"], info["load_end"] = load_start, os.getloadavg()[0]
     info["source_changed"] = source_stamp() != stamp_start
-    args.out.write_text(report(info, sizes, summary, reps, elapsed, args.retries), encoding="utf-8")
+    text = report(info, sizes, summary, reps, elapsed, args.retries)
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    start, end = "<!-- incremental: start -->", "<!-- incremental: end -->"
+    if start in old and end in old:     # bench/incremental.py's section: kept as it was
+        text = text.rstrip("\n") + "\n\n" + old[old.index(start):old.index(end) + len(end)] + "\n"
+    args.out.write_text(text, encoding="utf-8")
     raw_file = WORK / f"{args.out.stem}.json"      # RESULTS.md -> bench/work/RESULTS.json
     raw_file.write_text(json.dumps({"machine": info, "runs": raw}, indent=1))
     print(f"wrote {args.out} and {raw_file} ({elapsed / 60:.1f} min)")

@@ -14,6 +14,14 @@ from reader.cli import main
 REPO = Path(__file__).resolve().parent.parent
 
 
+def anchor_of(name: str) -> str:
+    """The reader id of the item course.yaml names ``name`` (its slug: 's/intro.md' ->
+    'item-s_intro'), in a course where no other item's name makes the same slug."""
+    from reader.course.model import item_anchors
+
+    return item_anchors([name])[name]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The fast tier is opt-in: a test is `slow` unless it (or its module, with
     `pytestmark = pytest.mark.unit`) is marked `unit`, so `pytest -m "not slow"` runs only

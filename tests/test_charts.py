@@ -563,7 +563,7 @@ def test_a_title_gives_its_unit_but_not_its_dates() -> None:
     from reader.course.model import Table
 
     def unit(title: str) -> str | None:
-        return Table("table", "t.yaml", Path("t.yaml"), title, 1, 1, None, None).unit
+        return Table("table", "t.yaml", Path("t.yaml"), title, 1, 1, None, None, "item-t").unit
 
     assert unit("Livestock in the USSR, 1928 and 1933 (millions)") == "millions"
     assert unit("Fall in industrial production, 1929-1933 (per cent)") == "per cent"

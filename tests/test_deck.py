@@ -19,7 +19,7 @@ import yaml
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Pt
 
-from conftest import (REPO, Course, deck_slides, essay, excerpt, notes_text,
+from conftest import (REPO, Course, anchor_of, deck_slides, essay, excerpt, notes_text,
                       pdf_pages, run, slide_text)
 
 from reader.deck.flow import CONTINUED
@@ -105,6 +105,13 @@ def manifest_entries(root: Path) -> list[tuple[str, str]]:
         else:
             item(entry)
     return out
+
+
+def manifest_item_names(root: Path) -> list[str]:
+    """Every item's name (its path in course.yaml), in manifest order."""
+    data = yaml.safe_load((root / "course.yaml").read_text(encoding="utf-8"))
+    entries = [sub for e in data["contents"] for sub in (e["items"] if "part" in e else [e])]
+    return [next(iter(entry.values())) for entry in entries]
 
 
 def front_page_count(pages: list[str], first_title: str) -> int:
@@ -320,22 +327,21 @@ def check_order(course: Course) -> None:
     # parts and items interleave as in the manifest; each anchor is one run of slides
     seq = anchor_sequence(slides)
     assert len(seq) == len(set(seq)), f"an anchor's slides are not contiguous: {seq}"
-    expected, part_n, item_n = [], 0, 0
+    expected, part_n, names = [], 0, iter(manifest_item_names(course.root))
     for kind, _ in entries:
         if kind == "part":
             part_n += 1
             expected.append(f"part-{part_n}")
         else:
-            item_n += 1
-            expected.append(f"item-{item_n}")
+            expected.append(anchor_of(next(names)))
     assert [a for a in seq if a.startswith(("part-", "item-"))] == expected
 
 
 def test_slide_order_follows_manifest_and_reader_contents(built_small_course):
     check_order(built_small_course)
     seq = anchor_sequence(deck_slides(built_small_course.dist / "deck.pptx"))
-    assert seq == ["title", "agenda", "part-1", "item-1", "item-2", "part-2", "item-3",
-                   "item-4", "item-5", "sources"]
+    assert seq == ["title", "agenda", "part-1", "item-s_intro", "item-s_source", "part-2",
+                   "item-s_numbers", "item-s_questions", "item-s_end", "sources"]
 
 
 def test_slide_order_of_the_sample_course(repo_course):
@@ -392,7 +398,7 @@ def test_excerpt_text_and_attribution_on_every_slide(built_small_course):
 
 def test_long_excerpt_text_and_attribution_on_every_slide(stress):
     check_excerpts(stress)
-    group = item_groups(deck_slides(stress.dist / "deck.pptx"))["item-1"]
+    group = item_groups(deck_slides(stress.dist / "deck.pptx"))["item-s_long"]
     assert len(group) > 3, "a 2,000-word excerpt should be split over several slides"
     assert [COUNTER.search(title_of(s)).group().strip() for s in group] == \
         [f"({n}/{len(group)})" for n in range(1, len(group) + 1)]
@@ -451,7 +457,7 @@ def test_reader_pages_of_the_sample_course(repo_course):
 def test_reader_pages_after_long_items(stress):
     check_reader_pages(stress)
     cited = [shape_named(s, "Reader page").text_frame.text for s in
-             item_groups(deck_slides(stress.dist / "deck.pptx"))["item-1"]]
+             item_groups(deck_slides(stress.dist / "deck.pptx"))["item-s_long"]]
     assert len(set(cited)) > 1, "a long excerpt's later slides cite later pages"
 
 
@@ -476,7 +482,7 @@ def test_small_course_fits_its_frames(built_small_course):
 
 
 def test_long_table_is_split_with_header_on_every_slide(stress):
-    slides = item_groups(deck_slides(stress.dist / "deck.pptx"))["item-2"]
+    slides = item_groups(deck_slides(stress.dist / "deck.pptx"))["item-s_rows"]
     tables = [s for s in slides if any(getattr(sh, "has_table", False) and sh.has_table
                                        for sh in s.shapes)]
     assert len(tables) > 1, "45 rows at 18 pt cannot fit on one slide"
@@ -496,14 +502,14 @@ def test_long_table_is_split_with_header_on_every_slide(stress):
 def test_long_titles_shrink_or_wrap_but_stay_whole(stress):
     slides = deck_slides(stress.dist / "deck.pptx")
     groups = item_groups(slides)
-    for anchor in ("item-3", "item-4"):
+    for anchor in ("item-s_essay", "item-s_short"):
         first = groups[anchor][0]
         shape = first.shapes.title
         assert COUNTER.sub("", shape.text_frame.text) == LONG_TITLE, \
             f"{anchor}: title cut to {shape.text_frame.text!r}"
         size = shape.text_frame.paragraphs[0].runs[0].font.size.pt
         assert MIN_BODY_PT <= size < 40, "shrunk from the title size, not below min_body"
-    for slide in groups["item-4"]:  # the excerpt's title, with its counter, on every slide
+    for slide in groups["item-s_short"]:  # the excerpt's title, with its counter, on every slide
         assert COUNTER.sub("", title_of(slide)) == LONG_TITLE
 
 
@@ -608,7 +614,7 @@ def test_table_columns_fit_their_cells_on_one_line(stress, repo_course):
 # --- 5. tables -------------------------------------------------------------------------------
 
 def test_table_is_a_real_table_with_numbers_right_aligned(built_small_course):
-    slides = item_groups(deck_slides(built_small_course.dist / "deck.pptx"))["item-3"]
+    slides = item_groups(deck_slides(built_small_course.dist / "deck.pptx"))["item-s_numbers"]
     shapes = [sh for s in slides for sh in s.shapes if getattr(sh, "has_table", False)
               and sh.has_table]
     assert len(shapes) == 1
@@ -623,7 +629,7 @@ def test_table_is_a_real_table_with_numbers_right_aligned(built_small_course):
 
 
 def test_long_table_numeric_columns_right_aligned(stress):
-    slides = item_groups(deck_slides(stress.dist / "deck.pptx"))["item-2"]
+    slides = item_groups(deck_slides(stress.dist / "deck.pptx"))["item-s_rows"]
     for slide in slides:
         for shape in slide.shapes:
             if not (getattr(shape, "has_table", False) and shape.has_table):
@@ -677,7 +683,7 @@ def test_chart_is_native_with_the_tables_data(charted_course):
              if getattr(sh, "has_chart", False) and sh.has_chart]
     assert len(found) == 1, f"expected one native chart, found {len(found)}"
     slide, frame = found[0]
-    assert slide.name == "item-3", "the chart belongs to the table's slides"
+    assert slide.name == "item-s_numbers", "the chart belongs to the table's slides"
     plot = frame.chart.plots[0]
     assert list(plot.categories) == ["Ruritania", "Freedonia"]
     assert [s.name for s in plot.series] == ["Output"]

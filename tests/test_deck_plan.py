@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import essay, excerpt
+from conftest import anchor_of, essay, excerpt
 
 from reader.course.blocks import Heading, ListBlock, Paragraph, piece_bounds, sentence_bounds
 from reader.course.markdown import parse_markdown_file
@@ -43,8 +43,10 @@ def plan_course(root: Path, contents: list, **settings) -> tuple[Planner, list]:
     return planner, [(s.name, s.slides) for s in planner.segments()]
 
 
-def item_slides(plan: list, anchor: str) -> list[Slide]:
-    return next(slides for name, slides in plan if name == anchor)
+def item_slides(plan: list, name: str) -> list[Slide]:
+    """The slides of the item course.yaml names ``name`` (its segment is its anchor), or
+    of the segment ``name`` ('agenda', 'part-1')."""
+    return next(slides for segment, slides in plan if segment in (name, anchor_of(name)))
 
 
 def write(root: Path, rel: str, text: str) -> None:
@@ -154,7 +156,7 @@ def long_excerpt(root: Path, words: int = 1600) -> tuple[Planner, list[Slide]]:
     paragraphs = "\n\n".join(prose(words // 8, seed) for seed in range(8))
     write(root, "x.md", excerpt("A long source", paragraphs, permission="Public domain"))
     planner, plan = plan_course(root, [{"excerpt": "x.md"}])
-    return planner, item_slides(plan, "item-1")
+    return planner, item_slides(plan, "x.md")
 
 
 def test_a_long_excerpt_is_split_evenly_at_sentences_with_marks(tmp_path):
@@ -220,7 +222,7 @@ def test_a_sentence_longer_than_a_slide_is_cut_evenly_between_words(tmp_path):
     sentence = "One sentence that " + " ".join(["goes on and on"] * 160) + "."
     write(tmp_path, "x.md", excerpt("Endless", sentence))
     _, plan = plan_course(tmp_path, [{"excerpt": "x.md"}])
-    slides = item_slides(plan, "item-1")
+    slides = item_slides(plan, "x.md")
     assert len(slides) > 1
     counts = [len(body(s).split()) for s in slides]
     assert min(counts) > 0.6 * max(counts), counts
@@ -233,7 +235,7 @@ def test_verse_keeps_its_lines_and_stanzas(tmp_path):
     stanza = "\\\n".join(f"Line {k} of the stanza" for k in range(1, 5))
     write(tmp_path, "p.md", excerpt("Poem", f"{stanza}\n\n{stanza}"))
     _, plan = plan_course(tmp_path, [{"excerpt": "p.md"}])
-    slides = item_slides(plan, "item-1")
+    slides = item_slides(plan, "p.md")
     assert len(slides) == 1
     paragraphs = slides[0].frames("body")[0].paragraphs
     assert [p.text for p in paragraphs] == ["\n".join(f"Line {k} of the stanza"
@@ -245,7 +247,7 @@ def test_a_list_item_stays_with_its_children(tmp_path):
                       "\n  - child b of point " + str(k) for k in range(1, 9))
     write(tmp_path, "e.md", essay("Lists", f"## Points\n\n{items}"))
     _, plan = plan_course(tmp_path, [{"essay": "e.md"}])
-    slides = item_slides(plan, "item-1")[1:]
+    slides = item_slides(plan, "e.md")[1:]
     assert len(slides) > 1
     for slide in slides:
         paragraphs = [p for f in slide.frames("body") for p in f.paragraphs]
@@ -259,7 +261,7 @@ def test_numbered_lists_keep_their_numbers_across_slides(tmp_path):
     items = "\n".join(f"{k}. Question number {k}: " + prose(30, k) for k in range(3, 15))
     write(tmp_path, "e.md", essay("Numbers", f"## Many\n\n{items}"))
     _, plan = plan_course(tmp_path, [{"essay": "e.md"}])
-    numbers = [p.number for s in item_slides(plan, "item-1")[1:] for f in s.frames("body")
+    numbers = [p.number for s in item_slides(plan, "e.md")[1:] for f in s.frames("body")
                for p in f.paragraphs]
     assert numbers == list(range(3, 15))
 
@@ -273,7 +275,7 @@ def test_level_two_headings_start_slides_and_level_three_are_subheadings(tmp_pat
         "Under the sub-heading. More.", "## Second section",
         *(prose(40, k) for k in range(4, 8)))))
     _, plan = plan_course(tmp_path, [{"essay": "e.md"}])
-    slides = item_slides(plan, "item-1")
+    slides = item_slides(plan, "e.md")
     titles = [re.sub(r" \(\d+/\d+\)$", "", title(s)) for s in slides]
     assert titles[:2] == ["Headings", "Headings"]   # the opening slide, the text before ##
     assert set(titles[2:]) == {"First section", "Second section"}
@@ -292,7 +294,7 @@ def test_quote_and_attribution_share_a_slide_and_a_pipe_table_follows_its_lead_i
         "## Quoted", *(prose(50, k) for k in range(3, 6)),
         "> A revolution devours its children. " + prose(40, 9) + "\n>\n> — Pierre Vergniaud")))
     _, plan = plan_course(tmp_path, [{"essay": "e.md"}])
-    slides = item_slides(plan, "item-1")
+    slides = item_slides(plan, "e.md")
     table_slide = next(s for s in slides if any(isinstance(x, TableShape) for x in s.shapes))
     assert body(table_slide).rstrip().endswith("two camps:"), "the lead-in is with its table"
     grid = next(x for x in table_slide.shapes if isinstance(x, TableShape)).grid
@@ -315,7 +317,7 @@ def test_a_figure_gets_a_slide_in_its_place_titled_like_its_section(tmp_path):
         Text after the map.
         """))
     _, plan = plan_course(tmp_path, [{"essay": "e.md"}])
-    slides = item_slides(plan, "item-1")
+    slides = item_slides(plan, "e.md")
     kinds = [("picture" if any(type(x).__name__ == "PictureShape" for x in s.shapes)
               else body(s)[:16]) for s in slides[1:]]
     assert kinds == ["Text before the ", "picture", "Text after the m"]
@@ -335,7 +337,7 @@ def test_exif_orientation_decides_the_pictures_shape(tmp_path):
     img.save(tmp_path / "photo.jpg", exif=exif)
     write(tmp_path, "e.md", essay("Photo", "Text.\n\n![A tall photo](photo.jpg)"))
     _, plan = plan_course(tmp_path, [{"essay": "e.md"}])
-    picture = next(x for s in item_slides(plan, "item-1") for x in s.shapes
+    picture = next(x for s in item_slides(plan, "e.md") for x in s.shapes
                    if type(x).__name__ == "PictureShape")
     assert picture.box.height > picture.box.width
 
@@ -345,10 +347,10 @@ def test_speaker_notes_are_plain_text_and_each_slides_own_share(tmp_path):
     write(tmp_path, "e.md", essay("Notes", "## One\n\n" + "\n\n".join(paragraphs)))
     write(tmp_path, "x.md", excerpt("Source", "Text.", headnote="*Reflections* first."))
     _, plan = plan_course(tmp_path, [{"essay": "e.md"}, {"excerpt": "x.md"}])
-    slides = item_slides(plan, "item-1") + item_slides(plan, "item-2")
+    slides = item_slides(plan, "e.md") + item_slides(plan, "x.md")
     for slide in slides:
         assert "*" not in slide.notes, slide.notes[:80]
-    essay_slides = item_slides(plan, "item-1")[1:]
+    essay_slides = item_slides(plan, "e.md")[1:]
     assert len(essay_slides) > 1
     for slide in essay_slides:        # the paragraphs it summarises, in full, and no others
         shown = [line for line in body(slide).split("\n") if line]
@@ -360,7 +362,7 @@ def test_lone_short_sections_share_a_slide(tmp_path):
         "## Alpha", "One short claim.", "## Beta", "Another short claim.", "## Gamma",
         *(prose(60, k) for k in range(5)))))
     _, plan = plan_course(tmp_path, [{"essay": "e.md"}])
-    slides = item_slides(plan, "item-1")[1:]
+    slides = item_slides(plan, "e.md")[1:]
     merged = slides[0]
     assert title(merged) == "Short sections"
     assert "Alpha" in body(merged) and "Beta" in body(merged)
@@ -414,9 +416,9 @@ def test_a_deck_made_without_the_printed_reader_cites_no_reader_pages(tmp_path):
     write(tmp_path, "a.md", essay("Alone", md("A claim.", "## More", "Another claim.")))
     _, with_reader = plan_course(tmp_path, [{"essay": "a.md"}])
     _, deck_only = plan_course(tmp_path, [{"essay": "a.md"}], outputs=["pptx"])
-    names = [[x.name for x in s.shapes] for s in item_slides(with_reader, "item-1")]
+    names = [[x.name for x in s.shapes] for s in item_slides(with_reader, "a.md")]
     assert all("Reader page" in n for n in names)
-    for slide in item_slides(deck_only, "item-1"):
+    for slide in item_slides(deck_only, "a.md"):
         assert "Reader page" not in [x.name for x in slide.shapes] and slide.cite is None
 
 
@@ -426,7 +428,7 @@ def test_a_lead_sharing_a_slide_does_not_repeat_the_slides_title(tmp_path):
     write(tmp_path, "e.md", essay("Lead and sections", md(
         "An opening claim.", "## Alpha", "One short claim.", "## Beta", "Another.")))
     _, plan = plan_course(tmp_path, [{"essay": "e.md"}])
-    merged = item_slides(plan, "item-1")[1]
+    merged = item_slides(plan, "e.md")[1]
     assert title(merged) == "Lead and sections"
     assert body(merged).startswith("An opening claim."), body(merged)
     assert "Alpha" in body(merged) and "Beta" in body(merged)
@@ -486,10 +488,10 @@ def test_a_short_table_uses_the_space_and_a_long_one_keeps_its_header(tmp_path):
         "title": "Long", "columns": ["Region", "Grain"],
         "rows": [[f"Region {k}", k * 1000] for k in range(60)]}))
     planner, plan = plan_course(tmp_path, [{"table": "short.yaml"}, {"table": "long.yaml"}])
-    short = item_slides(plan, "item-1")[0]
+    short = item_slides(plan, "short.yaml")[0]
     grid = next(x for x in short.shapes if isinstance(x, TableShape)).grid
     assert grid.size == planner.sizes["body"]           # not the 18 pt floor
-    long = item_slides(plan, "item-2")
+    long = item_slides(plan, "long.yaml")
     rows = []
     for slide in long:
         shape = next(x for x in slide.shapes if isinstance(x, TableShape))
@@ -508,7 +510,7 @@ def test_chart_slides_are_titled_as_their_table_and_carry_alt_text(tmp_path):
         "rows": [[1928, 10], [1932, 7]], "chart": {"type": "bar", "x": "Year",
                                                    "y": ["Output"]}}))
     _, plan = plan_course(tmp_path, [{"table": "t.yaml"}])
-    chart = item_slides(plan, "item-1")[-1]
+    chart = item_slides(plan, "t.yaml")[-1]
     assert title(chart) == "Output (millions)"
     shape = next(x for x in chart.shapes if type(x).__name__ == "ChartShape")
     assert "1928" in shape.descr and "Output" in shape.descr
@@ -555,6 +557,6 @@ def test_each_slide_cites_its_own_first_and_last_place(tmp_path):
     cites = [s.cite for s in slides]
     assert len({c[0] for c in cites}) == len(slides), "each slide starts somewhere else"
     for (first, last, fallback), slide in zip(cites, slides):
-        assert fallback == "item-1" and first.startswith("item-1-b")
+        assert fallback == "item-x" and first.startswith("item-x-b")
         footer = slide.frames("footer")[0].text
-        assert footer == f"Reader [[reader-page:{first}:{last}:item-1]]"
+        assert footer == f"Reader [[reader-page:{first}:{last}:item-x]]"

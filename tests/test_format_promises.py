@@ -104,16 +104,17 @@ def test_quotation_marks_follow_the_course_and_the_items_language(lively):
     assert "„die große Wende“" in text and "‚so‘" in text
     assert re.search(r"Il a dit «\s?bonjour\s?» au village\.", text), text   # lang: fr
     assert "« bonjour »" in text.replace("\u00a0", " ")            # set off by a space
-    bullets = " ".join(slide_text(s) for s in item_slides(lively.dist / "deck.pptx", "item-1"))
+    deck = lively.dist / "deck.pptx"
+    bullets = " ".join(slide_text(s) for s in item_slides(deck, "item-s_essay"))
     assert "Second bullet with „quotes“" in bullets, bullets
-    french = " ".join(slide_text(s) for s in item_slides(lively.dist / "deck.pptx", "item-2"))
+    french = " ".join(slide_text(s) for s in item_slides(deck, "item-s_french"))
     assert "«\u00a0bonjour\u00a0»" in french, french
 
 
 # --- the deck ---------------------------------------------------------------------------------
 
 def test_essay_slides_are_the_lecturers_bullets_instead_of_the_text(lively):
-    slides = item_slides(lively.dist / "deck.pptx", "item-1")
+    slides = item_slides(lively.dist / "deck.pptx", "item-s_essay")
     shown = "\n".join(slide_text(s) for s in slides)
     assert "First bullet of the lecturer" in shown and "Second bullet with" in shown
     assert "opening paragraph" not in shown and "later paragraph" not in shown, shown
@@ -127,7 +128,7 @@ def test_svg_figures_are_in_the_reader_only_and_webp_in_both(lively):
 
     from PIL import Image
 
-    slides = item_slides(lively.dist / "deck.pptx", "item-1")
+    slides = item_slides(lively.dist / "deck.pptx", "item-s_essay")
     pictures = [sh for s in slides for sh in s.shapes if sh.shape_type == 13]   # PICTURE
     assert len(pictures) == 1, [s.shapes for s in slides]
     picture = pictures[0]
@@ -152,7 +153,7 @@ def test_svg_figures_are_in_the_reader_only_and_webp_in_both(lively):
 def test_a_line_chart_is_a_native_line_chart_of_the_semicolon_csv(lively):
     from pptx.enum.chart import XL_CHART_TYPE
 
-    slides = item_slides(lively.dist / "deck.pptx", "item-3")
+    slides = item_slides(lively.dist / "deck.pptx", "item-s_grain")
     charts = [sh.chart for s in slides for sh in s.shapes if getattr(sh, "has_chart", False)
               and sh.has_chart]
     assert len(charts) == 1

@@ -86,21 +86,23 @@ def _words(pdf_path: Path, index: int) -> list[dict]:
 def test_inserted_pages_follow_the_title_page_in_the_order_chosen(built: Course) -> None:
     reader = built.dist / "reader.pdf"
     pages = _pages(built)
-    start, count = pages["item-3"]
+    start, count = pages["item-s_digital"]
     assert count == 3, "a title page and the two pages chosen (101 and 103, not 102)"
     texts = [pypdf.PdfReader(reader).pages[_index(reader, start + n)].extract_text()
              for n in range(3)]
     assert "The digital pages" in texts[0] and "pp. 101, 103" in texts[0]
     assert "PAGE-ONE-HUNDRED-ONE" in texts[1] and "PAGE-ONE-HUNDRED-THREE" in texts[2]
     assert not any("PAGE-ONE-HUNDRED-TWO" in t or "FRONT-MATTER" in t for t in texts)
-    assert pages["item-3-p1"] == [start + 1, 1] and pages["item-3-p2"] == [start + 2, 1]
-    assert pages["item-4"][0] == start + 3, "the next item starts after the inserted pages"
+    assert pages["item-s_digital-p1"] == [start + 1, 1]
+    assert pages["item-s_digital-p2"] == [start + 2, 1]
+    assert pages["item-s_end"][0] == start + 3, "the next item starts after the inserted pages"
 
 
 @pytest.mark.slow
 def test_inserted_pages_carry_the_readers_head_folio_and_original_page(built: Course) -> None:
     reader = built.dist / "reader.pdf"
-    for anchor, printed in (("item-2-p1", "24"), ("item-3-p1", "101"), ("item-3-p2", "103")):
+    for anchor, printed in (("item-s_scan-p1", "24"), ("item-s_digital-p1", "101"),
+                            ("item-s_digital-p2", "103")):
         folio = _pages(built)[anchor][0]
         index = _index(reader, folio)
         words = _words(reader, index)
@@ -130,22 +132,22 @@ def test_contents_outline_and_page_labels_cite_the_reader_pages(built: Course) -
     for entry in pdf.outline:
         for node in entry if isinstance(entry, list) else [entry]:
             outline[node.title] = pdf.get_destination_page_number(node)
-    for anchor, title in (("item-2", "Reading 1. The scanned pages"),
-                          ("item-3", "Reading 2. The digital pages"),
-                          ("item-4", "Essay 2. Afterword")):
+    for anchor, title in (("item-s_scan", "Reading 1. The scanned pages"),
+                          ("item-s_digital", "Reading 2. The digital pages"),
+                          ("item-s_end", "Essay 2. Afterword")):
         folio = pages[anchor][0]
         assert pdf.page_labels[outline[title]] == str(folio), title
     with pdfplumber.open(reader) as plumber:
         contents = plumber.pages[1].extract_text()
-    for title, anchor in (("The scanned pages", "item-2"), ("The digital pages", "item-3"),
-                          ("Afterword", "item-4")):
+    for title, anchor in (("The scanned pages", "item-s_scan"),
+                          ("The digital pages", "item-s_digital"), ("Afterword", "item-s_end")):
         assert re.search(rf"{title}[ .]+{pages[anchor][0]}\n", contents), contents
 
 
 @pytest.mark.slow
 def test_a_scan_gets_a_text_layer_students_can_search(built: Course) -> None:
     reader = built.dist / "reader.pdf"
-    index = _index(reader, _pages(built)["item-2-p1"][0])
+    index = _index(reader, _pages(built)["item-s_scan-p1"][0])
     text = " ".join(pypdf.PdfReader(reader).pages[index].extract_text().split())
     assert KNOWN in text
 
@@ -272,13 +274,13 @@ def test_the_deck_shows_the_first_page_and_cites_the_reader_pages(built: Course)
     texts = [[s.text_frame.text for s in shapes if s.has_text_frame] for shapes in slides]
     opener = next(n for n, t in enumerate(texts) if "The digital pages" in t
                   and any(x.startswith("Reader pp.") for x in t))
-    first, last = pages["item-3"][0], pages["item-3-p2"][0]
+    first, last = pages["item-s_digital"][0], pages["item-s_digital-p2"][0]
     assert f"Reader pp. {first}–{last}" in texts[opener]
     picture = [s for s in slides[opener] if s.shape_type == 13]       # a picture
     assert len(picture) == 1 and picture[0].image.content_type == "image/png"
     quote = texts[opener + 1]
     assert any("PAGE-ONE-HUNDRED-THREE" in t for t in quote)
-    assert f"Reader p. {pages['item-3-p2'][0]}" in quote, "cited to the page it is on"
+    assert f"Reader p. {pages['item-s_digital-p2'][0]}" in quote, "cited to the page it is on"
     assert any(t.endswith("p. 103") for t in quote)
 
 

@@ -173,9 +173,26 @@ def test_slide_page_references_cite_first_to_last_place_or_the_item():
 
 
 def test_item_anchors_are_the_ids_everything_cites():
-    from reader.course.model import item_anchor
+    """From the item's name, never its place: letters and digits of its path joined by
+    '_' (no hyphen: '-b3', '-note-1' follow an anchor); names whose slugs coincide all
+    take a digest of the name, whatever else the course holds and in whatever order."""
+    from reader.course.model import item_anchors
 
-    assert [item_anchor(i) for i in (1, 12)] == ["item-1", "item-12"]
+    assert item_anchors(["sections/01-NEP.md", "s/Ünï x.yaml", "noext"]) == {
+        "sections/01-NEP.md": "item-sections_01_nep", "s/Ünï x.yaml": "item-s_uni_x",
+        "noext": "item-noext"}
+    both = item_anchors(["a b.md", "a-b.md", "z.md"])
+    assert both["z.md"] == "item-z" and len(set(both.values())) == 3
+    assert both["a b.md"].startswith("item-a_b_") and both["a-b.md"].startswith("item-a_b_")
+    assert item_anchors(["a-b.md", "z.md", "a b.md"]) == both              # order aside
+    assert item_anchors(["a b.md"])["a b.md"] == "item-a_b"                # alone: plain
+    assert all(a.startswith("item-") and a[5:].replace("_", "").isalnum() and
+               a[5:].isascii() for a in both.values())
+    # a name written to look like another's suffixed slug still gets an id of its own
+    import hashlib
+
+    lookalike = f"a_{hashlib.sha256(b'a.md').hexdigest()[:10]}.md"
+    assert len(set(item_anchors(["a.md", "a.yaml", lookalike]).values())) == 3
 
 
 # --- the deck package: part names and content types ------------------------------------------
@@ -270,7 +287,8 @@ def _excerpt(n: int, author: str, title: str, words: int = 300, permission: str 
     path = Path(f"/course/s/{n}.md")
     doc = parse_markdown_file(path, path.parent, "---\ntitle: T\n---\n" + "word " * words)
     return Excerpt(kind="excerpt", name=f"s/{n}.md", path=path, title=f"Passage {n}",
-                   number=n, index=n, part=None, location=Location(path), doc=doc,
+                   number=n, index=n, part=None, location=Location(path), anchor=f"item-s_{n}",
+                   doc=doc,
                    author=author, source=Source(author=None, title=title,
                                                 work_pages=work_pages, chapter=chapter),
                    pages=pages, permission=permission)

@@ -38,17 +38,17 @@ def pages_of(folder: Path) -> list[Path]:
 def test_every_page_is_there_with_links_between_them(built):
     web = built.dist / "web"
     names = {p.name for p in pages_of(web)}
-    assert names == {"index.html", "part-1.html", "part-2.html", "item-1.html", "item-2.html",
-                     "item-3.html", "item-4.html", "item-5.html", "sources.html",
-                     "permissions.html"}
+    assert names == {"index.html", "part-1.html", "part-2.html", "item-s_intro.html",
+                     "item-s_french.html", "item-s_grain.html", "item-s_questions.html",
+                     "item-s_end.html", "sources.html", "permissions.html"}
     index = read_page(web / "index.html")
     hrefs = [link.get("href") for link in index.links]
     for name in names - {"index.html"}:
         assert name in hrefs, f"the contents do not link to {name}"
     # previous/next in reading order
-    item2 = read_page(web / "item-2.html")
+    item2 = read_page(web / "item-s_french.html")
     rels = {link.get("rel"): link.get("href") for link in item2.links if link.get("rel")}
-    assert rels == {"prev": "item-1.html", "next": "part-2.html"}
+    assert rels == {"prev": "item-s_intro.html", "next": "part-2.html"}
     assert "downloads/reader.pdf" in hrefs and (web / "downloads" / "reader.pdf").is_file()
     assert "downloads/reader.epub" in hrefs
     assert (web / "downloads" / "reader.pdf").read_bytes() == \
@@ -66,13 +66,13 @@ def test_pages_are_semantic_contained_and_linked(built):
 
 
 def test_what_a_screen_reader_gets_of_an_essay(built):
-    page = read_page(built.dist / "web" / "item-1.html")
+    page = read_page(built.dist / "web" / "item-s_intro.html")
     # headings: the title, then the sections one level down, the deep one without a gap
     assert page.headings == [1, 2, 3, 2]    # title, section, the '####', Notes
     images = {image["src"].split("-", 1)[1]: image for image in page.images}
     assert images["map.png"]["alt"] == "Map of the grain regions, 1928"
     assert images["rule.png"]["alt"] == ""                 # decorative: skipped
-    html = (built.dist / "web" / "item-1.html").read_text()
+    html = (built.dist / "web" / "item-s_intro.html").read_text()
     assert re.search(r"<figure[^>]*><img [^>]*map\.png[^>]*/><figcaption>The grain regions "
                      r"in 1928</figcaption></figure>", html)
     assert "See the <em>Sources</em> list at the end." in html
@@ -83,24 +83,24 @@ def test_what_a_screen_reader_gets_of_an_essay(built):
 
 
 def test_the_french_excerpt_is_marked_french(built):
-    page = read_page(built.dist / "web" / "item-2.html")
+    page = read_page(built.dist / "web" / "item-s_french.html")
     assert page.lang == "en"
     assert ("article", "fr") in page.langs
     # the editor's words around it are English again
     assert ("p", "en") in page.langs
-    html = (built.dist / "web" / "item-2.html").read_text()
+    html = (built.dist / "web" / "item-s_french.html").read_text()
     assert "« Nous sommes partis au printemps »" in html      # French quotation marks
     # the attribution cites the work as the printed reader does: its title in italics
     assert re.search(r'<p class="attribution"[^>]*>[^<]*<cite>[^<]+</cite>', html), html
 
 
 def test_a_chart_is_an_svg_image_with_its_data_in_a_table(built):
-    html = (built.dist / "web" / "item-3.html").read_text()
+    html = (built.dist / "web" / "item-s_grain.html").read_text()
     svg = re.search(r"<svg[^>]*>.*?</svg>", html, re.S).group()
     assert 'role="img"' in svg and "aria-labelledby" in svg
     assert "<title" in svg and "Chart: Grain procurement" in svg
     assert "<desc" in svg and "Bar chart of Planned and Collected by Year" in svg
-    page = read_page(built.dist / "web" / "item-3.html")
+    page = read_page(built.dist / "web" / "item-s_grain.html")
     assert page.tables == 1 and page.captions == 1
     assert {c.get("scope") for c in page.header_cells} == {"col"}
     assert "1928" in page.text and "22.1" in page.text
@@ -113,7 +113,7 @@ def test_page_markers_cite_the_printed_reader(built):
 
     reader = PdfReader(str(built.dist / "reader.pdf"))
     labels = reader.page_labels
-    for name, text in (("item-1.html", "Reading the sources"), ("item-3.html",
+    for name, text in (("item-s_intro.html", "Reading the sources"), ("item-s_grain.html",
                                                                  "Grain procurement")):
         page = read_page(built.dist / "web" / name)
         number = re.search(r"p\. (\d+)", page.text).group(1)
@@ -123,18 +123,18 @@ def test_page_markers_cite_the_printed_reader(built):
 
 
 def test_instructor_notes_only_in_the_instructor_edition(built):
-    assert "TEACHING-NOTE" not in (built.dist / "web" / "item-4.html").read_text()
+    assert "TEACHING-NOTE" not in (built.dist / "web" / "item-s_questions.html").read_text()
     result = run("build", str(built.root), "--class", "seminar")
     assert result.exit_code == 0, result.output
     seminar = built.dist / "seminar"
-    assert "TEACHING-NOTE" in (seminar / "web" / "item-4.html").read_text()
+    assert "TEACHING-NOTE" in (seminar / "web" / "item-s_questions.html").read_text()
     assert "Instructor edition" in (seminar / "web" / "index.html").read_text()
-    assert not (seminar / "web" / "item-5.html").exists()        # skipped by the class
+    assert not (seminar / "web" / "item-s_end.html").exists()        # skipped by the class
     assert "Conclusion" not in (seminar / "web" / "index.html").read_text()
     with zipfile.ZipFile(seminar / "reader.epub") as epub:
         names = epub.namelist()
-        assert "EPUB/item-5.xhtml" not in names
-        assert "TEACHING-NOTE" in epub.read("EPUB/item-4.xhtml").decode()
+        assert "EPUB/item-s_end.xhtml" not in names
+        assert "TEACHING-NOTE" in epub.read("EPUB/item-s_questions.xhtml").decode()
 
 
 # --- the EPUB ---------------------------------------------------------------------
@@ -206,8 +206,8 @@ def test_an_image_without_alt_text_stops_a_screen_edition(course):
     course.write("e.md", essay("Pictures", "Text.\n\n![](pic.png)", decorative=["pic.png"]))
     result = run("build", str(course.root))
     assert result.exit_code == 0, result.output
-    assert '<img src="images/' in (course.dist / "web" / "item-1.html").read_text()
-    assert 'alt=""' in (course.dist / "web" / "item-1.html").read_text()
+    assert '<img src="images/' in (course.dist / "web" / "item-e.html").read_text()
+    assert 'alt=""' in (course.dist / "web" / "item-e.html").read_text()
 
 
 def test_a_print_only_course_still_only_warns(course):
@@ -245,11 +245,12 @@ def test_only_changed_pages_are_rewritten(built, tmp_path):
              for p in web.rglob("*") if p.is_file()}
     assert after.keys() == before.keys()
     changed = sorted(name for name in after if after[name] != before[name])
-    assert "item-5.html" in changed and "It ends there." in (web / "item-5.html").read_text()
-    assert "item-1.html" not in changed and "fonts/Caladea-Regular.ttf" not in changed
+    assert "item-s_end.html" in changed
+    assert "It ends there." in (web / "item-s_end.html").read_text()
+    assert "item-s_intro.html" not in changed and "fonts/Caladea-Regular.ttf" not in changed
     # the downloads change with every build of the PDF (and so the index with their
     # sizes); no other page is written again
-    assert set(changed) <= {"item-5.html", "downloads/reader.pdf", "downloads/reader.epub",
+    assert set(changed) <= {"item-s_end.html", "downloads/reader.pdf", "downloads/reader.epub",
                             "index.html"}
     assert not [p for p in (root / "dist").iterdir() if ".tmp-" in p.name]
 
@@ -293,7 +294,7 @@ def test_web_only_course_has_no_page_numbers(course):
     result = run("build", str(course.root))
     assert result.exit_code == 0, result.output
     assert not (course.dist / "reader.pdf").exists()
-    html = (course.dist / "web" / "item-1.html").read_text()
+    html = (course.dist / "web" / "item-e.html").read_text()
     assert "page-marker" not in html and "downloads/" not in html
 
 

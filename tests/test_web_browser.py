@@ -158,7 +158,7 @@ def test_pages_reflow_on_a_phone_and_at_200_percent(browser, test_web, sample_we
 def test_the_csp_lets_the_edition_load_and_nothing_else(browser, test_web):
     """From the file system: the stylesheet, fonts and images load under the page's own
     Content-Security-Policy, and the console reports no refusal."""
-    open_page(browser, (test_web / "item-1.html").as_uri())
+    open_page(browser, (test_web / "item-s_intro.html").as_uri())
     loaded = browser.execute_script(
         "return [...document.images].map(i => [i.getAttribute('src'), i.naturalWidth])")
     assert loaded and all(width > 0 for _, width in loaded), loaded
@@ -191,7 +191,7 @@ def test_served_over_http_it_works_the_same(browser, test_web):
 
 
 def test_keyboard_focus_is_visible(browser, test_web):
-    open_page(browser, (test_web / "item-1.html").as_uri())
+    open_page(browser, (test_web / "item-s_intro.html").as_uri())
     from selenium.webdriver.common.keys import Keys
 
     browser.find_element("css selector", "body").send_keys(Keys.TAB)
@@ -210,7 +210,7 @@ def test_screenshots(browser, sample_web, tmp_path):
 
     folder = SHOTS or tmp_path
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("index.html", "item-7.html"):
+    for name in ("index.html", "item-sections_table_rural_party.html"):
         for width in (1280, 360):
             open_page(browser, (sample_web / name).as_uri(), width=width, height=1000)
             shot = folder / f"{Path(name).stem}-{width}.png"
@@ -229,7 +229,7 @@ def test_live_reload_when_served(browser, test_web):
 
     server = Server(test_web, 0).start()
     try:
-        open_page(browser, server.url + "item-1.html")
+        open_page(browser, server.url + "item-s_intro.html")
         assert axe_violations(browser) == []
         browser.execute_script("window.beforeReload = true")
         WebDriverWait(browser, 10).until(lambda d: d.execute_script(

@@ -99,7 +99,7 @@ def _epub_document(course: Course, name: str) -> str:
 # --- a digital PDF ---------------------------------------------------------------------
 
 def test_the_web_page_gives_the_pdfs_text_page_by_page(built: Course) -> None:
-    passage = _passage((built.dist / "web" / "item-2.html").read_text())
+    passage = _passage((built.dist / "web" / "item-s_digital.html").read_text())
     text = _text(passage)
     assert KNOWN_PDF in text
     assert "until it ends here with the last words of the passage chosen." in text
@@ -109,7 +109,7 @@ def test_the_web_page_gives_the_pdfs_text_page_by_page(built: Course) -> None:
 
 
 def test_paragraphs_are_kept_and_the_folio_is_not_text(built: Course) -> None:
-    passage = _passage((built.dist / "web" / "item-2.html").read_text())
+    passage = _passage((built.dist / "web" / "item-s_digital.html").read_text())
     paragraphs = _paragraphs(passage)
     assert paragraphs[0].endswith("The chairman read the order aloud."), paragraphs
     assert paragraphs[1].startswith("Nobody in the hall spoke against it"), paragraphs
@@ -121,7 +121,7 @@ def test_paragraphs_are_kept_and_the_folio_is_not_text(built: Course) -> None:
 
 
 def test_the_pages_text_is_escaped_never_markup(built: Course) -> None:
-    passage = _passage((built.dist / "web" / "item-2.html").read_text())
+    passage = _passage((built.dist / "web" / "item-s_digital.html").read_text())
     assert "&lt;b&gt;under guard&lt;/b&gt;" in passage
     assert "<b>" not in passage
 
@@ -129,24 +129,25 @@ def test_the_pages_text_is_escaped_never_markup(built: Course) -> None:
 def test_each_original_page_carries_the_printed_readers_page(built: Course) -> None:
     """The printed reader sets each original page on a page of its own: the marker before
     the page's text names it, as the marker of any item does."""
-    passage = _passage((built.dist / "web" / "item-2.html").read_text())
+    passage = _passage((built.dist / "web" / "item-s_digital.html").read_text())
     for n, printed in ((1, "201"), (2, "202")):
-        folio = _reader_page(built, f"item-2-p{n}")
+        folio = _reader_page(built, f"item-s_digital-p{n}")
         marker = passage.index(f'id="page-{folio}"')
         assert marker < passage.index(f"p. {printed} in the original")
-    assert "recognised from scans" not in (built.dist / "web" / "item-2.html").read_text(), \
+    page = (built.dist / "web" / "item-s_digital.html").read_text()
+    assert "recognised from scans" not in page, \
         "a digital PDF's own text is not OCR's"
 
 
 def test_the_epub_gives_the_same_text_and_lists_its_pages(built: Course) -> None:
-    document = _epub_document(built, "item-2.xhtml")
+    document = _epub_document(built, "item-s_digital.xhtml")
     ET.fromstring(document)                      # well-formed XHTML
     passage = _passage(document)
     assert KNOWN_PDF in _text(passage)
     assert "p. 201 in the original" in _text(passage)
-    folio = _reader_page(built, "item-2-p2")
+    folio = _reader_page(built, "item-s_digital-p2")
     assert f'id="page-{folio}"' in passage and 'epub:type="pagebreak"' in passage
-    assert f'href="item-2.xhtml#page-{folio}"' in _epub_document(built, "nav.xhtml")
+    assert f'href="item-s_digital.xhtml#page-{folio}"' in _epub_document(built, "nav.xhtml")
 
 
 @pytest.mark.slow
@@ -163,7 +164,7 @@ def test_without_a_printed_reader_the_text_is_there_without_its_pages(course: Co
     _course(course, ["web"], scanned=False)
     result = run("build", str(course.root))
     assert result.exit_code == 0, result.output
-    html = (course.dist / "web" / "item-2.html").read_text()
+    html = (course.dist / "web" / "item-s_digital.html").read_text()
     passage = _passage(html)
     assert KNOWN_PDF in _text(passage) and "p. 202 in the original" in _text(passage)
     assert "page-marker" not in passage and "printed reader" not in html
@@ -174,8 +175,8 @@ def test_without_a_printed_reader_the_text_is_there_without_its_pages(course: Co
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="OCR needs tesseract")
 def test_a_scan_gives_the_text_ocr_read_and_says_so(built: Course) -> None:
-    for document in ((built.dist / "web" / "item-3.html").read_text(),
-                     _epub_document(built, "item-3.xhtml")):
+    for document in ((built.dist / "web" / "item-s_scan.html").read_text(),
+                     _epub_document(built, "item-s_scan.xhtml")):
         text = _text(_passage(document))
         assert KNOWN_SCAN in text and "p. 24 in the original" in text
         assert "The text of this page was " + OCR_NOTE in _text(document)

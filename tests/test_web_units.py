@@ -107,12 +107,13 @@ def test_the_view_is_plain_data_all_the_way_down(small_course):
 
     manifest = load_manifest(small_course.root)
     course = build_course(manifest, manifest.variant())
-    page_map = PageMap(start={"item-1": 3, "item-1-b2": 4, "part-1": 1},
-                       pages={"item-1": 2, "part-1": 1})
+    page_map = PageMap(start={"item-s_intro": 3, "item-s_intro-b2": 4, "part-1": 1},
+                       pages={"item-s_intro": 2, "part-1": 1})
     view = course_view(course, page_map)
     check_plain(view)
     item = view["items"][0]
-    assert (item["page"], item["page_last"], item["block_pages"]) == (3, 4, {"item-1-b2": 4})
+    assert (item["page"], item["page_last"], item["block_pages"]) == \
+        (3, 4, {"item-s_intro-b2": 4})
     assert "SECRET-NOTE" not in repr(view)          # student edition: no teaching notes
     with pytest.raises(TypeError, match="PosixPath"):
         check_plain({"a": [{"b": Path("/etc")}]})

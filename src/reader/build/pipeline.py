@@ -161,13 +161,14 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
                   strict: bool = False, store: Store | None = None) -> BuildResult:
     """Render one variant's outputs; replace dist files only if all succeeded.
 
-    The deck's work is handed to ``runner`` first, so that it runs beside the reader's
-    layouts; it needs the reader's page numbers only at the end (finish_deck). Tables
+    The deck's batches are handed to ``runner`` first, so that they run beside the
+    reader's layouts (which go before them in its queue); the deck needs the reader's
+    page numbers only at the end (finish_deck). Tables
     are measured before anything else: one too wide for the text block is a warning
     (an error under ``strict``) that says how it is printed.
     """
     from .. import pdf
-    from ..deck.join import render_deck
+    from ..deck.join import DeckJob
     from .permissions import permissions_csv, permissions_xlsx
 
     timings: dict[str, float] = {}
@@ -202,7 +203,7 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
         result.warnings.extend(_strictly(originals.warnings + original_length_warnings(course),
                                          strict))
     with build_lock(out_dir), staged(out_dir) as staging:
-        deck_job = runner.submit(render_deck, course, theme, store, priority=DECK_LATER) \
+        deck_job = DeckJob(course, theme, store, runner, priority=DECK_LATER) \
             if "pptx" in settings.outputs else None
         report.stage(f"reader: {len(course.items)} items")
         if settings.pdf_variant:

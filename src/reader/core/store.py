@@ -26,6 +26,11 @@ class CacheStats:
     rendered: list[str] = field(default_factory=list)   # keys made this build
     reused: list[str] = field(default_factory=list)
     discarded: list[str] = field(default_factory=list)  # corrupt or stale entries
+    names: dict[str, str] = field(default_factory=dict)  # key -> what it holds (an anchor)
+
+    def named(self, keys: list[str]) -> list[str]:
+        """What the entries of ``keys`` hold, e.g. which chunks were laid out."""
+        return [self.names.get(key, key) for key in keys]
 
 
 def _seal(payload: bytes, record: dict[str, Any]) -> str:

@@ -130,9 +130,34 @@ def pages_label(pages: str | None) -> str:
     return f"{'pp.' if plural else 'p.'} {pages_dashed}"
 
 
-def item_anchor(index: int) -> str:
-    """The id of an item in the reader's HTML (and the prefix of its blocks' ids)."""
-    return f"item-{index}"
+def _slug(name: str) -> str:
+    """'sections/01-NEP.md' -> 'sections_01_nep': letters and digits, runs of anything else
+    one underscore (never a hyphen: the ids made from an anchor add '-b3', '-note-1'...,
+    so one item's anchor is never another's block id)."""
+    stem = name.rsplit(".", 1)[0] if "." in name.rsplit("/", 1)[-1] else name
+    plain = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode().lower()
+    return "_".join(re.findall(r"[a-z0-9]+", plain)) or "x"
+
+
+def item_anchors(names: list[str]) -> dict[str, str]:
+    """The id of each item in the reader's HTML (and the prefix of its blocks' ids), by
+    the item's name (its course-relative path): ``item-`` and a slug of the name.
+
+    Made from the item's identity, never its position, so adding, removing or moving an
+    item leaves every other item's ids (and its cached layout) as they were. Names whose
+    slugs coincide ('a b.md', 'a-b.md', 'a.yaml') all take a digest of the exact name:
+    unique, and still independent of order and of what else is in the course."""
+    import hashlib
+
+    slugs = {name: _slug(name) for name in names}
+    for length in (10, 64):        # a slug written to look like another's digest: longer
+        counts: dict[str, int] = {}
+        for slug in slugs.values():
+            counts[slug] = counts.get(slug, 0) + 1
+        slugs = {name: slug if counts[slug] == 1 else
+                 f"{_slug(name)}_{hashlib.sha256(name.encode()).hexdigest()[:length]}"
+                 for name, slug in slugs.items()}
+    return {name: f"item-{slug}" for name, slug in slugs.items()}
 
 
 @dataclass
@@ -145,14 +170,11 @@ class Item:
     index: int           # position in the whole course, from 1
     part: "Part | None"
     location: Location
+    anchor: str          # its id in the reader (item_anchors): from the name, not the index
 
     @property
     def label(self) -> str:
         return f"{LABELS[self.kind]} {self.number}"
-
-    @property
-    def anchor(self) -> str:
-        return item_anchor(self.index)
 
     @property
     def title_html(self) -> str:
@@ -580,6 +602,9 @@ def build_course(manifest: Manifest, settings: Settings) -> Course:
     index = 0
     entries: list[Part | Item] = []
     part_number = 0
+    # Over every item course.yaml names, skipped or not: a class's ids are the course's.
+    anchors = item_anchors([ref.name for entry in manifest.contents
+                            for ref in (entry.items if isinstance(entry, PartRef) else [entry])])
 
     def load(ref: ItemRef, part: Part | None) -> Item | None:
         nonlocal index
@@ -589,7 +614,7 @@ def build_course(manifest: Manifest, settings: Settings) -> Course:
         counters[ref.kind] += 1
         try:
             return _load_item(ref, manifest.root, settings.lang, counters[ref.kind], index,
-                              part, problems, warnings)
+                              anchors[ref.name], part, problems, warnings)
         except CourseError as exc:
             problems.extend(exc)
             return None
@@ -625,6 +650,7 @@ class ItemFields(TypedDict):
     index: int
     part: Part | None
     location: Location
+    anchor: str
 
 
 class ProseFields(TypedDict):
@@ -635,7 +661,7 @@ class ProseFields(TypedDict):
     decorative: bool | frozenset[Path]
 
 
-def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
+def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int, anchor: str,
                part: Part | None, problems: Problems, warnings: list[Problem]) -> Item | None:
     try:
         raw = read_text(ref.path)
@@ -644,9 +670,9 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
         raise CourseError(Problem(Location(ref.path, line, None, root),
                                   f"{ref.kind} file {exc} (named at {ref.location})")) from None
     common = ItemFields(kind=ref.kind, name=ref.name, path=ref.path, number=number, index=index,
-                        part=part, location=ref.location)
+                        part=part, location=ref.location, anchor=anchor)
     if ref.kind in ("essay", "excerpt"):
-        doc = parse_markdown_file(ref.path, root, raw, lang, item_anchor(index))
+        doc = parse_markdown_file(ref.path, root, raw, lang, anchor)
         warnings.extend(doc.warnings)
         from_pages = ref.kind == "excerpt" and isinstance(doc.front, dict) and \
             has_original(doc.front)
@@ -669,7 +695,7 @@ def _load_item(ref: ItemRef, root: Path, lang: str, number: int, index: int,
                               f"the front matter of this {ref.kind}", where=doc.front_location)
         if front is None or "title" not in front:
             return None
-        prose = _prose_options(front, doc, ref, root, lang, raw, problems, item_anchor(index))
+        prose = _prose_options(front, doc, ref, root, lang, raw, problems, anchor)
         doc = prose["doc"]
         for key in ("title", "headnote"):
             _no_images(front.get(key), doc.front_src.value(doc.front, key), f"the {key}",

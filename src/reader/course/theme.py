@@ -237,9 +237,12 @@ class Theme:
                                          f"url({reference}): {exc}"))
         return found
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, tokens: bool = True) -> str:
         """Hash of every theme file in effect, fonts included: part of each cache key.
 
+        ``tokens=False``: without theme.toml, for a key over HTML that already holds
+        what the reader takes from the tokens (its CSS variables, its tables' fits, its
+        charts' marks), so a change to the deck's type scale lays out no page again.
         A course's templates/ file that leads outside the course is left out here, not
         read: it is refused where it is used.
         """
@@ -247,6 +250,8 @@ class Theme:
         for folder in self.search_path():
             base = Path(folder)
             for relative in course_files(base):
+                if not tokens and Path(relative).as_posix() == "theme.toml":
+                    continue
                 path = base / relative
                 if self.root is not None and not inside(self.root, path) and \
                         not inside(self.builtin, path):

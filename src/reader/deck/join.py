@@ -26,13 +26,17 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
-from typing import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from lxml import etree
 
 
 from ..core.store import Store
 from ..course.model import Course, Item, Part
+
+if TYPE_CHECKING:
+    from ..core.tasks import Runner
 
 # The package's names, as the OPC standard spells them. Not imported from python-pptx's
 # constants: importing pptx costs about 1 s, and this module runs in the build's own
@@ -366,30 +370,44 @@ def _list_slides(files: dict[str, bytes], pres: str, slides: list[str]) -> None:
 # --- keys ---------------------------------------------------------------------------------
 
 def deck_fingerprint(course: Course, theme) -> str:  # noqa: ANN001
-    """What every item's slides depend on besides the item: tool, theme, template, settings."""
+    """What every item's slides depend on besides the item: tool, theme, template, and of
+    the settings those the planner reads for an item: its language (line breaking, the
+    text's language tag), the edition (instructor notes) and whether the printed reader
+    is an output (the slides cite its pages). The course's title, subtitle, course,
+    instructor and term are on the title slide and in the package's properties, which
+    every build makes anew: changing them reuses every item's slides."""
     from importlib.metadata import version
 
     from .. import __version__
 
+    settings = course.settings
+    tokens = json.dumps(theme.tokens, sort_keys=True, default=str)
     digest = hashlib.sha256(f"{__version__}|{DECK_FORMAT}|{version('python-pptx')}|"
-                            f"{theme.fingerprint()}|{course.settings!r}".encode())
+                            f"{tokens}|{settings.lang}|{settings.edition}|"
+                            f"{'pdf' in settings.outputs}".encode())
+    # Of the theme, the deck reads its tokens (theme.toml) and the faces it measures text
+    # with; never the reader's stylesheets or templates.
     family = theme.tokens["fonts"]["deck_metrics"]
     for bold in (False, True):
         for italic in (False, True):
             font = theme.font_file(family, bold, italic)
             if font is not None:
-                digest.update(f"{font}|{font.stat().st_size}|{font.stat().st_mtime_ns}".encode())
+                digest.update(f"|{bold}|{italic}|".encode())
+                digest.update(hashlib.sha256(font.read_bytes()).digest())
     if course.deck_template is not None:
         digest.update(course.deck_template.path.read_bytes())
     return digest.hexdigest()
 
 
-def item_key(fingerprint: str, item: Item) -> str:
-    """An item's slides are made from its files, its place (label, anchor) and the settings."""
+def item_key(fingerprint: str, item: Item, root: Path) -> str:
+    """An item's slides are made from its files, its place (label, anchor) and the settings.
+    Its files are named as in the course (``root``): a course folder copied or moved
+    elsewhere keeps its slides, as it keeps its reader's chunks."""
     digest = hashlib.sha256(f"{fingerprint}|{item.kind}|{item.name}|{item.label}|"
                             f"{item.anchor}|{item.title}".encode())
     for path in item.files():
-        digest.update(f"|{path}|".encode())
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        digest.update(f"|{name}|".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -399,7 +417,7 @@ def segment_keys(course: Course, fingerprint: str) -> dict[str, str]:
     parts are the base the groups are joined onto)."""
     from .plan import source_lines
 
-    keys = {item.anchor: item_key(fingerprint, item) for item in course.items}
+    keys = {item.anchor: item_key(fingerprint, item, course.root) for item in course.items}
 
     def key(*parts: object) -> str:
         return hashlib.sha256(json.dumps([fingerprint, *parts], default=str).encode()
@@ -454,60 +472,114 @@ def segment_names(course: Course) -> list[str]:
     return names
 
 
-def render_deck(course: Course, theme, store: Store | None = None  # noqa: ANN001
-                ) -> tuple[bytes, int, DeckStats]:
-    """The deck as a package (stored zip), its slide count, and what was reused.
+def task_batch(course: Course, theme, names: list[str],  # noqa: ANN001
+               store: Store | None) -> tuple[Base, dict[str, Group]]:
+    """One batch of the deck's segments, planned and written with python-pptx (a task of
+    the build's pool): the package cut into its base and one group per segment."""
+    from .plan import Planner
+    from .slides import DeckWriter, set_core_properties
+
+    writer = DeckWriter(course, theme)
+    planner = Planner(course, theme, writer.geometry,
+                      store if store is not None and store.folder is not None else None)
+    buffer = io.BytesIO()
+    prs, segments = writer.write(planner.segments(only=set(names)))
+    set_core_properties(prs, course)
+    prs.save(buffer)
+    del prs
+    del writer                                   # one batch's slide objects at a time
+    trim_memory()
+    return split(buffer.getvalue(), segments)
+
+
+def task_join(base: Base, groups: list[Group]) -> bytes:
+    """The deck's package from its groups (a task of the build's pool: it runs while the
+    build's own process assembles the reader)."""
+    return join(base, groups)
+
+
+class DeckJob:
+    """The deck under way: the groups the cache holds, and the others being made as
+    tasks of the build's pool, BATCH segments each, beside the reader's layouts; once
+    they are made, a thread of this process caches them and hands the join to the pool.
 
     Its "Reader p. N" lines are tokens (build.finish_deck fills them in): cached
     slides must not carry one build's page numbers into the next.
     """
-    from .plan import Planner
-    from .slides import DeckWriter, set_core_properties
 
-    stats = DeckStats()
-    store = store or Store(None)
-    cache = store.shelf("slides", ".zip")
-    keys = segment_keys(course, deck_fingerprint(course, theme))
-    items = {item.anchor for item in course.items}
-    groups: dict[str, Group] = {}
-    for name, key in keys.items():
-        hit = cache.get(key)             # None, too, for an entry that does not verify
+    def __init__(self, course: Course, theme, store: Store | None,  # noqa: ANN001
+                 runner: "Runner", priority: int = 0):
+        import threading
+        from concurrent.futures import Future
+
+        store = store or Store(None)
+        self.stats = DeckStats()
+        self.cache = store.shelf("slides", ".zip")
+        self.keys = segment_keys(course, deck_fingerprint(course, theme))
+        self.items = {item.anchor for item in course.items}
+        self.groups = self._cached()
+        self.names = segment_names(course)
+        todo = [n for n in self.names if n not in self.groups]   # always the title slide
+        self.batches = [runner.submit(task_batch, course, theme, todo[at:at + BATCH], store,
+                                      priority=priority)
+                        for at in range(0, len(todo), BATCH)]
+        self.slides = 0
+        self._joined: Future = Future()      # of the join task's future
+        threading.Thread(target=self._finish, args=(runner, priority), daemon=True,
+                         name="reader-deck").start()
+
+    def _cached(self) -> dict[str, Group]:
+        groups: dict[str, Group] = {}
+        for name, key in self.keys.items():
+            hit = self.cache.get(key)             # None, too, for an entry that does not verify
+            try:
+                if hit is not None:
+                    groups[name] = Group.from_bytes(hit[0])
+            except (zipfile.BadZipFile, KeyError, ValueError, TypeError):
+                hit = None
+                self.cache.stats.discarded.append(key)
+            if name in self.items:
+                if hit is not None:
+                    self.stats.reused.append(name)
+                elif key in self.cache.stats.discarded:
+                    self.stats.discarded.append(name)
+        return groups
+
+    def _finish(self, runner: "Runner", priority: int) -> None:
+        """Wait for the batches, cache what they made, and hand the join to ``runner``;
+        whatever fails is raised by ``result``."""
         try:
-            if hit is not None:
-                groups[name] = Group.from_bytes(hit[0])
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError):
-            hit = None
-            cache.stats.discarded.append(key)
-        if name in items:
-            if hit is not None:
-                stats.reused.append(name)
-            elif key in cache.stats.discarded:
-                stats.discarded.append(name)
-    names = segment_names(course)
-    todo = [n for n in names if n not in groups]
-    base = None
-    planner = None
-    for start in range(0, len(todo), BATCH):   # todo always holds the title slide
-        writer = DeckWriter(course, theme)
-        planner = planner or Planner(course, theme, writer.geometry,
-                                     store if store.folder is not None else None)
-        buffer = io.BytesIO()
-        prs, segments = writer.write(planner.segments(only=set(todo[start:start + BATCH])))
-        set_core_properties(prs, course)
-        prs.save(buffer)
-        del prs
-        del writer                               # one batch's slide objects at a time
-        trim_memory()
-        batch_base, built = split(buffer.getvalue(), segments)
-        base = base or batch_base
-        for name, group in built.items():
-            if name in groups:
-                continue
-            groups[name] = group
-            if name in keys:
-                cache.put(keys[name], group.to_bytes(), {"pages": max(1, group.slides)})
-            if name in items:
-                stats.built.append(name)
-    assert base is not None
-    ordered = [groups[n] for n in names]
-    return join(base, ordered), sum(g.slides for g in ordered), stats
+            base = None
+            for batch in self.batches:                 # the first holds the title slide
+                batch_base, built = batch.result()
+                base = base or batch_base
+                for name, group in built.items():
+                    if name in self.groups:
+                        continue
+                    self.groups[name] = group
+                    if name in self.keys:
+                        self.cache.put(self.keys[name], group.to_bytes(),
+                                       {"pages": max(1, group.slides)})
+                    if name in self.items:
+                        self.stats.built.append(name)
+            assert base is not None
+            ordered = [self.groups[n] for n in self.names]
+            self.slides = sum(g.slides for g in ordered)
+            self._joined.set_result(runner.submit(task_join, base, ordered,
+                                                  priority=priority))
+        except BaseException as exc:  # noqa: BLE001 - raised where the deck is waited for
+            self._joined.set_exception(exc)
+
+    def result(self) -> tuple[bytes, int, DeckStats]:
+        """The deck as a package (stored zip), its slide count, and what was reused."""
+        package = self._joined.result().result()
+        return package, self.slides, self.stats
+
+
+def render_deck(course: Course, theme, store: Store | None = None,  # noqa: ANN001
+                runner: "Runner | None" = None) -> tuple[bytes, int, DeckStats]:
+    """The deck as a package (stored zip), its slide count, and what was reused; its
+    batches run by ``runner`` (here, when none is given)."""
+    from ..core.tasks import InProcess
+
+    return DeckJob(course, theme, store, runner or InProcess()).result()

@@ -193,7 +193,9 @@ def _metadata(course: Course) -> dict[str, Any]:
 
 
 def _base_fingerprint(course: Course, theme: Theme) -> str:
-    """What every cached layout depends on besides its own HTML."""
+    """What every cached layout depends on besides its own HTML: the tools, the theme's
+    stylesheets, templates and fonts (its tokens reach a layout through the HTML), the
+    PDF options."""
     import hashlib
     from importlib.metadata import version
 
@@ -201,7 +203,7 @@ def _base_fingerprint(course: Course, theme: Theme) -> str:
     from ..core.store import FORMAT
 
     return hashlib.sha256(
-        f"{__version__}|{FORMAT}|{version('weasyprint')}|{theme.fingerprint()}|"
+        f"{__version__}|{FORMAT}|{version('weasyprint')}|{theme.fingerprint(tokens=False)}|"
         f"{pdf_options(course)}".encode()).hexdigest()
 
 
@@ -286,9 +288,10 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
     fingerprint = hashlib.sha256(f"{base}|{extra}".encode()).hexdigest()
     cache = store.shelf("chunks", ".pdf")
     chunks = body_chunks(course)
-    htmls = [builder.render([c.section()], extra_css=extra) for c in chunks]
+    htmls = [builder.render_bare([c.section()], extra_css=extra) for c in chunks]
     keys = [hashlib.sha256((fingerprint + html + _inserted(c, originals)).encode()).hexdigest()
             for c, html in zip(chunks, htmls)]
+    cache.stats.names.update((key, chunk.key) for key, chunk in zip(keys, chunks))
     results: dict[str, tuple[bytes, int, dict, list[dict]]] = {}
     notes: dict[str, dict[int, str]] = {}       # chunk key -> margin notes of its pages
     missing = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -39,6 +40,7 @@ class HtmlBuilder:
         self.view = reader_view(course, originals or {})
         self.sections = _sections_by_anchor(self.view)
         self.theme_css = theme.css_variables()
+        self._unseen: bool | None = None     # _heads_unseen: the stylesheets' part
 
     def render(self, sections: list[dict], *, front: bool = False,
                toc_pages: dict[str, str] | None = None, body_start: int | None = None,
@@ -49,6 +51,35 @@ class HtmlBuilder:
                       charts=self.charts, table_fits=self.table_fits,
                       hyphenation_lang=hyphenation_language(self.course.settings.lang),
                       style=Markup(self.theme_css + "\n" + extra_css))
+
+    def render_bare(self, sections: list[dict], extra_css: str = "") -> str:
+        """Body sections' HTML as a chunk (pdf/book.py), the page probe or the tables'
+        measure is laid out and keyed: without the course's heads where they show nothing.
+
+        The course's title, subtitle, course, instructor and term reach a chunk's HTML
+        where its pages do not show them: the document's title and metadata (the book's
+        are written at assembly) and ``data-course``, the running head's string (stamped
+        at assembly). Blank there, they leave a chunk's HTML, and with it its cache key,
+        as it was when they change. Anywhere else (a course's template that prints the
+        title in an item) they stay, and the chunk's key changes with them. Blanking is
+        safe only while the stylesheets read those places for nothing else
+        (``_heads_unseen``); otherwise the HTML is laid out as rendered."""
+        html = self.render(sections, extra_css=extra_css)
+        blank = _without_heads(html)
+        return blank if self._heads_unseen(blank) else html
+
+    def _heads_unseen(self, html: str) -> bool:
+        """Whether the stylesheets (the theme's, the course's, and any in ``html``) read
+        ``data-course`` only as ``string-set: coursetitle attr(data-course)`` (a string
+        chunks do not print) and never style the head, its title or its meta elements
+        (which could show them)."""
+        if self._unseen is None:
+            self._unseen = _heads_unseen_by("".join(
+                path.read_text(encoding="utf-8", errors="replace")
+                for path in self.theme.stylesheets()))
+        styles = "".join(re.findall(r"<style[^>]*>(.*?)</style>", html, re.S))
+        return self._unseen and _heads_unseen_by(styles) and \
+            "attr(data-course" not in html and "[data-course" not in html
 
     def _plain(self, section: dict) -> dict[str, Any]:
         """A section of the book (a part page, an item, the Sources, the tables to
@@ -61,6 +92,30 @@ class HtmlBuilder:
         if kind == "item":
             return {"kind": kind, "item": self.sections[section["item"].anchor]}
         return {"kind": kind}
+
+
+COURSE_STRING = re.compile(r"string-set\s*:\s*coursetitle\s+attr\(\s*data-course\s*\)")
+HEAD_SELECTOR = re.compile(r"(?<![-\w.#:\"'])(?:head|title|meta)(?![-\w])")
+_HEAD_PLACES = (                    # where a chunk's HTML may hold them, value and all
+    (re.compile(r"<title>[^<]*</title>"), "<title></title>"),
+    (re.compile(r'<meta name="(?:author|description)" content="[^"]*">'), ""),
+    (re.compile(r'(?<=\sdata-course=")[^"]*(?=")'), ""),
+)
+
+
+def _heads_unseen_by(css: str) -> bool:
+    """No @import (what it brings is not read here), ``data-course`` only in the running
+    head's string-set, no selector of head, title or meta (comments aside)."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    return "@import" not in css and not HEAD_SELECTOR.search(css) and \
+        css.count("data-course") == len(COURSE_STRING.findall(css))
+
+
+def _without_heads(html: str) -> str:
+    """The HTML with the places the course's heads go blank (_HEAD_PLACES)."""
+    for pattern, blank in _HEAD_PLACES:
+        html = pattern.sub(blank, html)
+    return html
 
 
 def reader_view(course: Course, originals: dict[str, list[dict]] | None = None
@@ -148,7 +203,7 @@ def probe_html(builder: HtmlBuilder) -> str:
     from .furniture import COURSE_MARK, ITEM_MARK
 
     page = '<p style="break-after: page">.</p>'
-    return builder.render([], front=False).replace(
+    return builder.render_bare([]).replace(
         "<body>", '<body><main class="body"><article class="item">'
                   f'<header class="item-header" data-title="{ITEM_MARK}" '
                   f'data-course="{COURSE_MARK}"><p>.</p></header>{page}{page}<p>.</p>'
@@ -163,5 +218,5 @@ def measure_html(builder: HtmlBuilder) -> str | None:
     tables = [i for i in builder.course.items if isinstance(i, Table)]
     if not tables:
         return None
-    return builder.render([{"kind": "measure", "tables": tables, "part": None, "item": None}],
-                          extra_css=MEASURE_CSS)
+    return builder.render_bare([{"kind": "measure", "tables": tables, "part": None,
+                                 "item": None}], extra_css=MEASURE_CSS)

@@ -205,6 +205,11 @@ def test_outputs_says_what_a_build_makes(course, outputs, made, not_made):
     if outputs == ["pptx"]:
         shown = " ".join(slide_text(s) for s in deck_slides(course.dist / "deck.pptx"))
         assert "A primary source" in shown and "Questions for week one" in shown, shown
+        # no printed reader: none is laid out, and no slide cites one
+        assert "Reader p" not in shown, shown
+        assert not (course.root / ".reader-cache" / "chunks").exists()
+        assert re.search(r"\(\d+ slides\)\n", result.stdout), result.stdout
+        assert "pages" not in result.stdout
 
 
 @pytest.mark.parametrize("variant, part", [("pdf/a-2b", "2"), ("pdf/a-3b", "3")])

@@ -191,7 +191,7 @@ def _report(results: list, verbose: bool, quiet: bool) -> None:  # noqa: ANN001
         _warn(result.warnings)
         if not quiet:
             names = ", ".join(str(_short(p)) for p in result.outputs)
-            click.echo(f"built {names} ({result.pages} pages, {result.slides} slides)")
+            click.echo(f"built {names}" + (f" ({result.counts})" if result.counts else ""))
         if verbose:
             stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
             click.echo(f"  timings: {stages}")
@@ -309,7 +309,7 @@ def permissions(course: Path, class_name: str | None, since: Path | None) -> Non
         click.echo("no excerpts in this course")
         return
     for row in table:
-        click.echo(_describe(row))
+        click.echo(_describe(row, printed="pdf" in model.settings.outputs))
 
 
 def _read_report(path: Path) -> str:
@@ -333,11 +333,12 @@ def _print_changes(lines: list[str], since: Path) -> None:
         click.echo(line)
 
 
-def _describe(row: dict[str, str]) -> str:
+def _describe(row: dict[str, str], printed: bool = True) -> str:
     """A reading as the lecturer checks it: what, from where, how much, on what basis."""
     where = row["reader_pages"]
     pages = (f"reader {'pp.' if '-' in where else 'p.'} {where}" if where else
-             "reader pages: run 'reader build' first")
+             "reader pages: run 'reader build' first" if printed else
+             "no printed reader ('outputs' has no pdf)")
     work = ", ".join(x for x in (row["author"], row["source_title"], row["edition"],
                                  row["publisher"], row["year"]) if x)
     if row["source_pages"]:

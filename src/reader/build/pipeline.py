@@ -124,6 +124,13 @@ class BuildResult:
     skipped: bool = False
     web_rewritten: list[str] | None = None     # the web edition's files written anew
 
+    @property
+    def counts(self) -> str:
+        """'43 pages, 69 slides', of what was made (a build without a reader has no pages)."""
+        made = [f"{self.pages} pages" if self.page_map is not None else "",
+                f"{self.slides} slides" if self.deck_cache is not None else ""]
+        return ", ".join(m for m in made if m)
+
 
 def out_dir_for(manifest: Manifest, settings: Settings) -> Path:
     dist = manifest.root / "dist"
@@ -186,7 +193,8 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
     out_dir = out_dir_for(manifest, settings)
     result = BuildResult(out_dir, warnings=list(course.warnings), timings=timings)
     result.warnings.extend(cache_warning(manifest, store))
-    fits = pdf.table_fits(course, theme, runner, store)
+    printed = "pdf" in settings.outputs        # else no reader is laid out: nothing cites it
+    fits = pdf.table_fits(course, theme, runner, store) if printed else {}
     result.warnings.extend(_table_warnings(course, fits, strict))
     originals = None
     if any(e.original is not None for e in course.excerpts):
@@ -205,8 +213,12 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
     with build_lock(out_dir), staged(out_dir) as staging:
         deck_job = DeckJob(course, theme, store, runner, priority=DECK_LATER) \
             if "pptx" in settings.outputs else None
-        report.stage(f"reader: {len(course.items)} items")
-        if settings.pdf_variant:
+        page_map: PageMap | None = None
+        if printed:
+            report.stage(f"reader: {len(course.items)} items")
+        if not printed:
+            data = b""
+        elif settings.pdf_variant:
             # Tagged and archival PDFs keep one structure tree: one document, no assembly.
             data, page_map = pdf.render_single(course, theme, runner, fits=fits,
                                                originals=originals, store=store)
@@ -214,12 +226,13 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
             data, page_map, result.cache = pdf.render_assembled(
                 course, theme, runner, store=store, progress=report.step, fits=fits,
                 originals=originals)
-        result.pages = page_map.front_pages + page_map.body_pages
-        result.page_map = page_map
-        lap("pdf")
-        if "pdf" in settings.outputs:
+        downloads: dict[str, bytes] = {}
+        if page_map is not None:
+            result.pages = page_map.front_pages + page_map.body_pages
+            result.page_map = page_map
+            lap("pdf")
+            downloads["reader.pdf"] = data
             result.outputs.append(staging.write("reader.pdf", data))
-        downloads: dict[str, bytes] = {"reader.pdf": data} if "pdf" in settings.outputs else {}
         if deck_job is not None:
             report.stage("deck")
             deck, result.slides, result.deck_cache = deck_job.result()
@@ -282,7 +295,7 @@ def _strictly(found: list[Problem], strict: bool) -> list[Problem]:
     return found
 
 
-def _screen_editions(course: Course, theme, page_map: PageMap,  # noqa: ANN001
+def _screen_editions(course: Course, theme, page_map: PageMap | None,  # noqa: ANN001
                      originals: Originals | None, downloads: dict[str, bytes],
                      staging: Staging, result: BuildResult, report: Progress,
                      lap) -> None:  # noqa: ANN001
@@ -315,12 +328,12 @@ def _record(manifest: Manifest, settings: Settings, signature: str, staging: Sta
     import json
 
     sizes = dict(staging.sizes)
-    page_map = result.page_map
-    assert page_map is not None
+    page_map = result.page_map         # None: no reader was made, so no pages to cite
     return json.dumps({"signature": signature, "outputs": sizes,
                        "inputs": input_signature(manifest, settings, ""),
-                       "pages": {anchor: [page_map.start[anchor], count]
-                                 for anchor, count in page_map.pages.items()}}).encode()
+                       "pages": None if page_map is None else
+                       {anchor: [page_map.start[anchor], count]
+                        for anchor, count in page_map.pages.items()}}).encode()
 
 
 def finish_deck(data: bytes, page_map) -> bytes:  # noqa: ANN001

@@ -41,8 +41,9 @@ def rebuild_once(course: Path, class_name: str | None) -> bool:
     for result in results:
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
-        click.echo(f"rebuilt {result.out_dir.name}/ ({result.pages} pages, {result.slides} "
-                   f"slides) in {time.perf_counter() - started:.2f}s")
+        counts = f" ({result.counts})" if result.counts else ""
+        click.echo(f"rebuilt {result.out_dir.name}/{counts} in "
+                   f"{time.perf_counter() - started:.2f}s")
     return True
 
 

@@ -474,7 +474,8 @@ def axes(tmp_path_factory) -> tuple[Path, dict[str, int]]:
     assert result.exit_code == 0, result.output
     pdf = course.dist / "reader.pdf"
     starts = {title: page for _, title, page in pdf_outline(pdf)}
-    page = {name: next(p for t, p in starts.items() if t.endswith(table["title"]))
+    page = {name: next(p for t, p in starts.items()                # 1929-1933 as 1929–1933
+                       if t.replace("–", "-").endswith(table["title"]))
             for name, table in (("livestock", LIVESTOCK), ("swing", SWING))}
     return pdf, page
 

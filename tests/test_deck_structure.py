@@ -335,8 +335,8 @@ def test_chart_slides_are_titled_as_their_tables(stress):
     for slide in Presentation(str(stress.dist / "deck.pptx")).slides:
         if any(getattr(sh, "has_chart", False) and sh.has_chart for sh in slide.shapes):
             assert "(chart)" not in slide.shapes.title.text_frame.text
-            assert slide.shapes.title.text_frame.text in (
-                "Output, 1960-2020 (millions)", "Grain by region (tonnes)")
+            assert slide.shapes.title.text_frame.text in (           # a range's en dash
+                "Output, 1960–2020 (millions)", "Grain by region (tonnes)")
 
 
 # --- 3. wide and long tables ---------------------------------------------------------------

@@ -200,3 +200,26 @@ def test_corrupt_cache_entry_is_rebuilt_not_used(course):
     assert len(second.cache.rendered) == 2
     assert pdf_pages(course.dist / "reader.pdf") == good
     assert len(first.cache.rendered) == len(second.cache.rendered) + len(second.cache.reused)
+
+
+def test_a_contents_of_an_odd_number_of_pages_is_followed_by_a_blank(course, tmp_path):
+    """Eighteen items with long titles make two pages of contents: page 1 of the body is
+    still a recto (a blank page after the contents), in the fast path as in the single
+    document, so their running heads and folios agree page by page."""
+    for n in range(18):
+        course.write(f"s/e{n:02}.md", essay(f"Essay number {n} on a question that takes a "
+                                            "long title to state in full", "Short."))
+    course.manifest({"title": "Long contents",
+                     "contents": [{"essay": f"s/e{n:02}.md"} for n in range(18)]})
+    assert run("build", str(course.root)).exit_code == 0
+    fast = course.dist / "reader.pdf"
+    single = _single_reference(course.root, tmp_path)
+    from pypdf import PdfReader
+
+    labels = PdfReader(str(fast)).page_labels
+    first = labels.index("1")
+    printed = [p for p in pdf_pages(fast)[:first] if p.strip()]
+    assert len(printed) % 2 == 1, "the case under test: cover and contents, an odd number"
+    assert first % 2 == 0, f"page 1 is PDF page {first + 1}: a verso"
+    assert pdf_pages(fast)[first - 1].strip() == "", "the page before page 1 is blank"
+    assert [p.split() for p in pdf_pages(fast)] == [p.split() for p in pdf_pages(single)]

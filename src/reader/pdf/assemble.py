@@ -91,7 +91,9 @@ def assemble(front_pdf: bytes, front_links: list[tuple[int, str, tuple]], chunks
     out = pikepdf.Pdf.new()
     front = pikepdf.Pdf.open(io.BytesIO(front_pdf))
     out.pages.extend(front.pages)
-    front_count = len(front.pages)
+    if len(front.pages) % 2:    # the body opens on a right-hand page (reader.css: .front + .body)
+        out.add_blank_page(page_size=(geometry.width, geometry.height))
+    front_count = len(out.pages)
     starts: dict[str, int] = {}
     anchor_pages: dict[str, tuple[int, float, float]] = {}
     plan: list[tuple[int, str, list[tuple[Slot, str]]]] = []   # (page, kind, slots+text)

@@ -323,7 +323,7 @@ def render_assembled(course: Course, theme: Theme, runner: Runner | None = None,
         cache.stats.rendered.append(key)
     page_map, pieces, duplex = _place(course, chunks, keys, results, notes)
     front_pdf, front_meta = _front_matter(layout, builder, store, fingerprint, page_map)
-    page_map.front_pages = front_meta["pages"]
+    page_map.front_pages = front_meta["pages"] + front_meta["pages"] % 2   # assemble: a blank
     font_shelf = store.shelf("fonts", ".ttf")
     strings = _strings(layout, builder, store, base)
     return _assemble(course, theme, front_pdf, front_meta, pieces, geometry, furniture, strings,

@@ -309,7 +309,7 @@ def permissions(course: Path, class_name: str | None, since: Path | None) -> Non
         click.echo("no excerpts in this course")
         return
     for row in table:
-        click.echo(_describe(row, printed="pdf" in model.settings.outputs))
+        click.echo(_describe(row, printed=model.settings.printed))
 
 
 def _read_report(path: Path) -> str:

@@ -193,8 +193,7 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
     out_dir = out_dir_for(manifest, settings)
     result = BuildResult(out_dir, warnings=list(course.warnings), timings=timings)
     result.warnings.extend(cache_warning(manifest, store))
-    printed = "pdf" in settings.outputs        # else no reader is laid out: nothing cites it
-    fits = pdf.table_fits(course, theme, runner, store) if printed else {}
+    fits = pdf.table_fits(course, theme, runner, store) if settings.printed else {}
     result.warnings.extend(_table_warnings(course, fits, strict))
     originals = None
     if any(e.original is not None for e in course.excerpts):
@@ -214,20 +213,17 @@ def build_variant(manifest: Manifest, settings: Settings, course: Course, runner
         deck_job = DeckJob(course, theme, store, runner, priority=DECK_LATER) \
             if "pptx" in settings.outputs else None
         page_map: PageMap | None = None
-        if printed:
-            report.stage(f"reader: {len(course.items)} items")
-        if not printed:
-            data = b""
-        elif settings.pdf_variant:
-            # Tagged and archival PDFs keep one structure tree: one document, no assembly.
-            data, page_map = pdf.render_single(course, theme, runner, fits=fits,
-                                               originals=originals, store=store)
-        else:
-            data, page_map, result.cache = pdf.render_assembled(
-                course, theme, runner, store=store, progress=report.step, fits=fits,
-                originals=originals)
         downloads: dict[str, bytes] = {}
-        if page_map is not None:
+        if settings.printed:
+            report.stage(f"reader: {len(course.items)} items")
+            if settings.pdf_variant:
+                # Tagged and archival PDFs keep one structure tree: one document, no assembly.
+                data, page_map = pdf.render_single(course, theme, runner, fits=fits,
+                                                   originals=originals, store=store)
+            else:
+                data, page_map, result.cache = pdf.render_assembled(
+                    course, theme, runner, store=store, progress=report.step, fits=fits,
+                    originals=originals)
             result.pages = page_map.front_pages + page_map.body_pages
             result.page_map = page_map
             lap("pdf")
@@ -300,22 +296,21 @@ def _screen_editions(course: Course, theme, page_map: PageMap | None,  # noqa: A
                      staging: Staging, result: BuildResult, report: Progress,
                      lap) -> None:  # noqa: ANN001
     """The EPUB and the web edition, when the course lists them. They cite the printed
-    reader's pages only when the printed reader is one of the outputs. An excerpt taken
-    from a PDF or images is given there as the text read on its pages (``originals``)."""
+    reader's pages (``page_map``: None when no reader is made). An excerpt taken from a
+    PDF or images is given there as the text read on its pages (``originals``)."""
     outputs = course.settings.outputs
-    printed = page_map if "pdf" in outputs else None
     if "epub" in outputs:
         from ..web.epub import epub_edition
 
         report.stage("epub")
-        downloads["reader.epub"] = epub_edition(course, theme, printed, originals)
+        downloads["reader.epub"] = epub_edition(course, theme, page_map, originals)
         result.outputs.append(staging.write("reader.epub", downloads["reader.epub"]))
         lap("epub")
     if "web" in outputs:
         from ..web.site import web_edition
 
         report.stage("web")
-        files = web_edition(course, theme, printed, downloads, originals)
+        files = web_edition(course, theme, page_map, downloads, originals)
         result.outputs.append(staging.write_folder("web", files))
         result.web_rewritten = staging.rewritten["web"]
         lap("web")

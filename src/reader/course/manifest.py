@@ -153,6 +153,12 @@ class Settings:
     class_name: str | None = None
     skip: tuple[str, ...] = ()
 
+    @property
+    def printed(self) -> bool:
+        """Whether a printed reader is made: else nothing is laid out, and no slide, page
+        marker or report cites reader pages."""
+        return "pdf" in self.outputs
+
 
 @dataclass(frozen=True)
 class DeckTemplate:

@@ -384,7 +384,7 @@ def deck_fingerprint(course: Course, theme) -> str:  # noqa: ANN001
     tokens = json.dumps(theme.tokens, sort_keys=True, default=str)
     digest = hashlib.sha256(f"{__version__}|{DECK_FORMAT}|{version('python-pptx')}|"
                             f"{tokens}|{settings.lang}|{settings.edition}|"
-                            f"{'pdf' in settings.outputs}".encode())
+                            f"{settings.printed}".encode())
     # Of the theme, the deck reads its tokens (theme.toml) and the faces it measures text
     # with; never the reader's stylesheets or templates.
     family = theme.tokens["fonts"]["deck_metrics"]

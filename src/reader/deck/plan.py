@@ -208,7 +208,7 @@ class Planner:
         self.small = float(self.sizes["small"])
         self.min_body = float(self.sizes["min_body"])
         self.lang = course.settings.lang
-        self.cites_reader = "pdf" in course.settings.outputs   # "Reader p. 14" on slides
+        self.cites_reader = course.settings.printed   # "Reader p. 14" on slides
         family = tokens["fonts"]["deck_metrics"]
         self.metrics = Metrics({(b, i): path
                                 for b in (False, True) for i in (False, True)

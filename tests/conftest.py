@@ -31,6 +31,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+# Words for generated prose: sentences of 8 to 26 of them, the same for the same seed.
+WORDS = ("peasant grain harvest village quota official party state market price famine "
+         "tractor cooperative collective district procurement report committee decree winter "
+         "spring livestock horse cattle sowing brigade plan region province cadre").split()
+
+
+def prose(words: int, seed: int, vocabulary: list[str] = WORDS) -> str:
+    """About ``words`` words of deterministic prose, in sentences."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    while words > 0:
+        n = rng.randint(8, 26)
+        words -= n
+        out.append(" ".join(rng.choice(vocabulary) for _ in range(n)).capitalize() + ".")
+    return " ".join(out)
+
+
 def essay(title: str, body: str = "Some text.", **front) -> str:
     head = yaml.safe_dump({"title": title, **front}, sort_keys=False, allow_unicode=True)
     return f"---\n{head}---\n{textwrap.dedent(body).strip()}\n"

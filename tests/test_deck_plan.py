@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from conftest import anchor_of, essay, excerpt
+from conftest import prose as shared_prose
 
 from reader.course.blocks import Heading, ListBlock, Paragraph, piece_bounds, sentence_bounds
 from reader.course.markdown import parse_markdown_file
@@ -81,15 +82,7 @@ WORDS = ("peasant grain harvest village quota official party state market price 
 
 
 def prose(words: int, seed: int) -> str:
-    import random
-
-    rng = random.Random(seed)
-    out = []
-    while words > 0:
-        n = rng.randint(8, 26)
-        words -= n
-        out.append(" ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + ".")
-    return " ".join(out)
+    return shared_prose(words, seed, WORDS)
 
 
 # --- the plan needs no python-pptx ----------------------------------------------------------

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from lxml import etree
 
-from conftest import REPO, Course, anchor_of, deck_slides, essay, excerpt, notes_text
+from conftest import REPO, Course, anchor_of, deck_slides, essay, excerpt, notes_text, prose
 
 from reader.deck.flow import CONTINUED
 
@@ -31,19 +31,6 @@ NS = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main",
       "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
       "c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
 EMU_PER_PT = 12700
-WORDS = ("peasant grain harvest village quota official party state market price famine "
-         "tractor cooperative collective district procurement report committee decree winter "
-         "spring livestock horse cattle sowing brigade plan region province cadre").split()
-
-
-def prose(words: int, seed: int) -> str:
-    rng = random.Random(seed)
-    out = []
-    while words > 0:
-        n = rng.randint(8, 26)
-        words -= n
-        out.append(" ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + ".")
-    return " ".join(out)
 
 
 def md(*blocks: str) -> str:

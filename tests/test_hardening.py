@@ -428,17 +428,22 @@ def test_an_enormous_image_is_refused_before_it_is_decoded(built: Course, width:
     assert "DecompressionBomb" not in result.stderr
 
 
-def test_a_damaged_deck_template_is_a_located_error(built: Course) -> None:
+def _deck_template(built: Course, parts: dict[str, str]) -> None:
+    """A templates/deck.pptx of these parts, named by course.yaml's deck_template."""
     import zipfile
 
     (built.root / "templates").mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(built.root / "templates" / "deck.pptx", "w") as z:
-        z.writestr("[Content_Types].xml", "<Types")
-        z.writestr("ppt/presentation.xml", "<p:presentation")
-        z.writestr("ppt/slideMasters/slideMaster1.xml", "<x/>")
-        z.writestr("ppt/slideLayouts/slideLayout1.xml", "<x/>")
+        for name, text in {**parts, "ppt/slideMasters/slideMaster1.xml": "<x/>",
+                           "ppt/slideLayouts/slideLayout1.xml": "<x/>"}.items():
+            z.writestr(name, text)
     text = (built.root / "course.yaml").read_text()
     built.manifest(text.replace("contents:", "deck_template: templates/deck.pptx\ncontents:"))
+
+
+def test_a_damaged_deck_template_is_a_located_error(built: Course) -> None:
+    _deck_template(built, {"[Content_Types].xml": "<Types",
+                           "ppt/presentation.xml": "<p:presentation"})
     result = run("build", str(built.root))
     fails_cleanly(result, r"course\.yaml:\d+:\d+", "is damaged")
 
@@ -446,17 +451,8 @@ def test_a_damaged_deck_template_is_a_located_error(built: Course) -> None:
 def test_a_template_python_pptx_cannot_read_is_a_located_error(built: Course) -> None:
     """Well-formed parts that are not a presentation pass the light check in `reader check`;
     the build, where python-pptx opens the file, still names course.yaml and the key."""
-    import zipfile
-
-    (built.root / "templates").mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(built.root / "templates" / "deck.pptx", "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("_rels/.rels", "<Relationships/>")
-        z.writestr("ppt/presentation.xml", "<presentation/>")
-        z.writestr("ppt/slideMasters/slideMaster1.xml", "<x/>")
-        z.writestr("ppt/slideLayouts/slideLayout1.xml", "<x/>")
-    text = (built.root / "course.yaml").read_text()
-    built.manifest(text.replace("contents:", "deck_template: templates/deck.pptx\ncontents:"))
+    _deck_template(built, {"[Content_Types].xml": "<Types/>", "_rels/.rels": "<Relationships/>",
+                           "ppt/presentation.xml": "<presentation/>"})
     before = snapshot(built.dist)
     result = run("build", str(built.root))
     fails_cleanly(result, r"course\.yaml:\d+:\d+", "cannot be opened as a presentation")
